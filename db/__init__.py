@@ -1,0 +1,1 @@
+"""Data layer: settings, engine, models, migrations, queries and write functions."""

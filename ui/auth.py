@@ -1,0 +1,139 @@
+"""The sign-in guard every page starts with, on streamlit-authenticator's signed cookie."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+import jwt
+import streamlit as st
+from streamlit_authenticator.controllers import CookieController
+
+from cop.access import AccessDenied, Page, Viewer, pages_for
+from db.access import load_viewer
+from db.auth import (
+    GENERIC_FAILURE,
+    SignedIn,
+    check_credentials,
+    person_id_for_username,
+    revoke_signins,
+    signin_still_valid,
+)
+from db.engine import session_scope
+from ui import state
+from ui.resources import cookie_settings, engine
+
+log = logging.getLogger(__name__)
+
+
+def _cookie_signin() -> tuple[str, datetime] | None:
+    """(username, issued at) of a valid signed cookie; it holds only its expiry, so issue time is derived."""
+    settings = cookie_settings()
+    token = st.context.cookies.get(settings.name)
+    if not token:
+        return None
+    try:
+        claims = jwt.decode(token, settings.key, algorithms=["HS256"])
+        username, expires = str(claims["username"]), float(claims["exp_date"])
+    except (jwt.PyJWTError, KeyError, TypeError, ValueError):
+        return None  # forged, edited or malformed: treated as no cookie
+    now = datetime.now(UTC).timestamp()
+    if expires <= now:
+        return None
+    issued = datetime.fromtimestamp(expires, UTC) - timedelta(days=settings.expiry_days)
+    return username, issued
+
+
+def _remember(signed: SignedIn, at: datetime) -> None:
+    st.session_state[state.PERSON_ID] = signed.person_id
+    st.session_state[state.SIGNED_IN_AT] = at
+    # The authenticator's cookie controller encodes these into its token.
+    st.session_state[state.AUTH_USERNAME] = signed.username
+    st.session_state[state.AUTH_NAME] = signed.full_name
+    st.session_state[state.AUTH_ROLES] = [signed.role]
+    st.session_state[state.AUTH_STATUS] = True
+    st.session_state[state.AUTH_LOGOUT] = False
+
+
+def _forget() -> None:
+    for key in (state.PERSON_ID, state.SIGNED_IN_AT, state.AUTH_USERNAME, state.AUTH_NAME, state.AUTH_ROLES):
+        st.session_state.pop(key, None)
+    st.session_state[state.AUTH_STATUS] = None
+
+
+def current_viewer() -> Viewer | None:
+    """The signed-in person, checked against the database on every run (revocation, deactivation)."""
+    person_id = st.session_state.get(state.PERSON_ID)
+    signed_at = st.session_state.get(state.SIGNED_IN_AT)
+    with session_scope(engine()) as s:
+        if person_id is None:
+            from_cookie = _cookie_signin()
+            if from_cookie is None:
+                return None
+            person_id = person_id_for_username(s, from_cookie[0])
+            signed_at = from_cookie[1]
+            if person_id is None:
+                return None
+        signed = signin_still_valid(s, person_id, signed_at)
+        if signed is None:
+            _forget()
+            return None
+        _remember(signed, signed_at)
+        try:
+            return load_viewer(s, signed.person_id)
+        except AccessDenied:
+            _forget()
+            return None
+
+
+def sign_in_form() -> Viewer | None:
+    """Render the sign-in form; on success set the cookie and return the viewer in this same run."""
+    slot = st.empty()
+    with slot.container():
+        st.title("CoP Dashboard")
+        st.caption("Communities of Practice of Rwandan schools")
+        with st.form("sign_in", clear_on_submit=False):
+            st.subheader("Sign in")
+            username = st.text_input("Username", autocomplete="username")
+            password = st.text_input("Password", type="password", autocomplete="current-password")
+            submitted = st.form_submit_button("Sign in", type="primary")
+    if not submitted:
+        return None
+    if not username.strip() or not password:
+        st.error("Enter your username and password.")
+        return None
+    with session_scope(engine()) as s:
+        signed = check_credentials(s, username, password)
+    if signed is None:
+        st.error(GENERIC_FAILURE)
+        return None
+    slot.empty()
+    now = datetime.now(UTC)
+    _remember(signed, now)
+    settings = cookie_settings()
+    # No st.rerun() after this: the cookie component must render in this run to be written.
+    CookieController(settings.name, settings.key, settings.expiry_days).set_cookie()
+    return current_viewer()
+
+
+def sign_out() -> None:
+    """End this person's sign-ins everywhere (every browser, every process) and drop the cookie."""
+    person_id = st.session_state.get(state.PERSON_ID)
+    if person_id:
+        with session_scope(engine()) as s:
+            revoke_signins(s, person_id)
+    settings = cookie_settings()
+    CookieController(settings.name, settings.key, settings.expiry_days).delete_cookie()
+    st.session_state[state.AUTH_LOGOUT] = True
+    _forget()
+
+
+def require_viewer(page: Page | None = None) -> Viewer:
+    """Start of every page: a valid sign-in allowed on `page`, or the sign-in form and a stop."""
+    viewer = current_viewer() or sign_in_form()
+    if viewer is None:
+        st.stop()
+    if page is not None and page not in pages_for(viewer.role):
+        st.error("This page is not available for your role.")
+        st.stop()
+    return viewer
