@@ -9,6 +9,8 @@ from functools import cache
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from db import audit  # noqa: F401 - registers the audit listener on every Session
+from db.audit import ACTOR_KEY, Actor
 from db.config import Settings, load_settings, sqlalchemy_url
 from db.embedded import start_embedded
 
@@ -48,8 +50,9 @@ def _session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """A session in one transaction: commit on success, roll back on any error."""
+def session_scope(engine: Engine | None = None, *, actor: Actor | None = None) -> Iterator[Session]:
+    """One transaction: commit on success, roll back on error; its writes are audited as `actor`."""
     factory = _session_factory(engine or get_engine())
     with factory() as session, session.begin():
+        session.info[ACTOR_KEY] = actor
         yield session
