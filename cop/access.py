@@ -22,6 +22,10 @@ class Page(StrEnum):
     """Pages of the app; navigation shows each role its own, the data layer still checks every query."""
 
     SCHOOL_OVERVIEW = "school_overview"
+    ADMIN_PEOPLE = "admin_people"
+    ADMIN_SCHOOLS = "admin_schools"
+    ADMIN_COPS = "admin_cops"
+    AUDIT_LOG = "audit_log"
     ACCOUNT = "account"
 
 
@@ -30,19 +34,27 @@ class RoleRule:
     reach: Reach
     pages: frozenset[Page]
     can_write_school_data: bool = False
+    # Administer people, schools and CoPs within reach (admin: everything; district officer: district).
+    can_administer: bool = False
 
 
-_ALL_PAGES = frozenset(Page)
+_EVERYONE = frozenset({Page.SCHOOL_OVERVIEW, Page.ACCOUNT})
+_ADMINISTRATION = frozenset({Page.ADMIN_PEOPLE, Page.ADMIN_SCHOOLS, Page.ADMIN_COPS})
 
 RULES: dict[Role, RoleRule] = {
-    Role.ADMIN: RoleRule(Reach.EVERYTHING, _ALL_PAGES, can_write_school_data=True),
-    Role.NATIONAL_OFFICER: RoleRule(Reach.EVERYTHING, _ALL_PAGES),
-    Role.DISTRICT_OFFICER: RoleRule(Reach.DISTRICTS, _ALL_PAGES),
-    Role.FIELD_FACILITATOR: RoleRule(Reach.ASSIGNED, _ALL_PAGES),
-    Role.TTC_TUTOR: RoleRule(Reach.ASSIGNED, _ALL_PAGES),
-    Role.HEAD_TEACHER: RoleRule(Reach.SCHOOL, _ALL_PAGES, can_write_school_data=True),
-    Role.FACILITATOR: RoleRule(Reach.SCHOOL, _ALL_PAGES, can_write_school_data=True),
-    Role.TEACHER: RoleRule(Reach.OWN_COPS, _ALL_PAGES),
+    Role.ADMIN: RoleRule(
+        Reach.EVERYTHING,
+        _EVERYONE | _ADMINISTRATION | {Page.AUDIT_LOG},
+        can_write_school_data=True,
+        can_administer=True,
+    ),
+    Role.NATIONAL_OFFICER: RoleRule(Reach.EVERYTHING, _EVERYONE),
+    Role.DISTRICT_OFFICER: RoleRule(Reach.DISTRICTS, _EVERYONE | _ADMINISTRATION, can_administer=True),
+    Role.FIELD_FACILITATOR: RoleRule(Reach.ASSIGNED, _EVERYONE),
+    Role.TTC_TUTOR: RoleRule(Reach.ASSIGNED, _EVERYONE),
+    Role.HEAD_TEACHER: RoleRule(Reach.SCHOOL, _EVERYONE | {Page.AUDIT_LOG}, can_write_school_data=True),
+    Role.FACILITATOR: RoleRule(Reach.SCHOOL, _EVERYONE, can_write_school_data=True),
+    Role.TEACHER: RoleRule(Reach.OWN_COPS, _EVERYONE),
 }
 
 
@@ -88,7 +100,24 @@ def district_ids_in_reach(viewer: Viewer) -> frozenset[str] | None:
     return frozenset()
 
 
-def may_write_school_data(viewer: Viewer, school_id: str, reachable: bool) -> bool:
-    """Writes need a writing role and the school in reach; reading roles (officials, teachers) write forms
-    of their own through their own functions, not school records."""
+def may_write_school_data(viewer: Viewer, reachable: bool) -> bool:
+    """School records need a writing role and the school in reach; officials and teachers write only
+    their own forms and contributions, through functions of their own."""
     return viewer.rule.can_write_school_data and reachable
+
+
+def may_administer(viewer: Viewer, district_id: str | None) -> bool:
+    """People, schools and CoPs: an admin anywhere, a district officer within their district(s)."""
+    if not viewer.rule.can_administer:
+        return False
+    districts = district_ids_in_reach(viewer)
+    return districts is None or (district_id is not None and district_id in districts)
+
+
+def assignable_roles(viewer: Viewer) -> tuple[Role, ...]:
+    """Roles this administrator may give: a district officer cannot create admins or national staff."""
+    if viewer.role is Role.ADMIN:
+        return tuple(Role)
+    if viewer.rule.can_administer:
+        return (Role.HEAD_TEACHER, Role.FACILITATOR, Role.TEACHER)
+    return ()

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from cop.access import AccessDenied, Reach, Viewer, district_ids_in_reach
 from cop.vocab import Role
+from db.audit import Actor
 from db.models import Assignment, CopMember, Person, School
 
 
@@ -75,3 +76,8 @@ def ensure_school_in_reach(session: Session, viewer: Viewer, school_id: uuid.UUI
     if found is None:
         raise AccessDenied("You do not have access to that school.")
     return sid
+
+
+def actor_of(viewer: Viewer) -> Actor:
+    """Who the audit trail names for this viewer's writes."""
+    return Actor(viewer.person_id, viewer.role.value)
