@@ -15,7 +15,8 @@ from db.models import Person, SignInAttempt
 MAX_FAILURES = 5
 LOCK_WINDOW = timedelta(minutes=15)
 # Checked against when the username is unknown, so the time taken does not reveal which usernames exist.
-_DUMMY_HASH = bcrypt.hashpw(b"not a real password", bcrypt.gensalt(rounds=12)).decode()
+# (A bcrypt hash, same cost as real ones, of a random password nobody knows; fixed to save start-up time.)
+_DUMMY_HASH = "$2b$12$pvFpr1ObLR2goCXNJ7TvQ.t7K1G/uyM9Fygr0PpqNJiNfu4FKRsHi"
 GENERIC_FAILURE = "Username or password is incorrect, or the account is locked for a while."
 
 
