@@ -1,29 +1,55 @@
-"""Entry point: sign-in, then the navigation of the pages the signed-in person's role may use."""
+"""Entry point: the navigation of the pages the signed-in person's role may use, or the sign-in."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
 
 import streamlit as st
 
 from cop.access import Page, pages_for
-from ui.auth import current_viewer, sign_in_form
+from ui.auth import current_viewer, password_change_required, require_viewer
 
 st.set_page_config(page_title="CoP Dashboard", page_icon="📘", layout="wide")
 
-PAGES: dict[Page, st.Page] = {
-    Page.SCHOOL_OVERVIEW: st.Page(
-        "pages/school_overview.py", title="School overview", icon=":material/school:", url_path="school"
-    ),
-    Page.ACCOUNT: st.Page("pages/account.py", title="Account", icon=":material/person:", url_path="account"),
+
+class PageFile(NamedTuple):
+    path: str
+    title: str
+    icon: str
+
+    @property
+    def url_path(self) -> str:
+        return Path(self.path).stem
+
+
+# Order here is the order in the navigation; each role sees the pages cop.access gives it.
+PAGES: dict[Page, PageFile] = {
+    Page.SCHOOL_OVERVIEW: PageFile("pages/school_overview.py", "School overview", ":material/school:"),
+    Page.ADMIN_PEOPLE: PageFile("pages/admin_people.py", "People", ":material/group:"),
+    Page.ADMIN_SCHOOLS: PageFile("pages/admin_schools.py", "Schools", ":material/domain:"),
+    Page.ADMIN_COPS: PageFile("pages/admin_cops.py", "CoPs and members", ":material/groups:"),
+    Page.AUDIT_LOG: PageFile("pages/audit_log.py", "Audit trail", ":material/history:"),
+    Page.ACCOUNT: PageFile("pages/account.py", "Account", ":material/person:"),
 }
 
 
-def _signed_out() -> None:
-    """Placeholder page while nobody is signed in: the form above is all there is."""
+def _sign_in() -> None:
+    """Every URL shows the sign-in while nobody is signed in; success reruns into the real page."""
+    require_viewer()
 
 
-viewer = current_viewer() or sign_in_form()
+viewer = current_viewer()
 if viewer is None:
-    st.navigation([st.Page(_signed_out, title="Sign in", url_path="sign-in")], position="hidden").run()
+    # The placeholders carry the real pages' URL paths (hence their ids), so a bookmarked page opens
+    # after sign-in, and the form keeps its widget ids across the rerun that submits it.
+    placeholders = [
+        st.Page(_sign_in, title="Sign in", url_path=f.url_path, default=i == 0)
+        for i, f in enumerate(PAGES.values())
+    ]
+    st.navigation(placeholders, position="hidden").run()
 else:
     allowed = pages_for(viewer.role)
-    st.navigation([page for key, page in PAGES.items() if key in allowed]).run()
+    pages = [st.Page(f.path, title=f.title, icon=f.icon) for key, f in PAGES.items() if key in allowed]
+    # Until a one-time password is replaced, every page's guard shows only that form: no menu either.
+    st.navigation(pages, position="hidden" if password_change_required() else "sidebar").run()

@@ -16,6 +16,8 @@ from db.models import AuditLog, ChangeMarker, Draft, School, SignInAttempt
 # Technical tables: their rows are records of events themselves, not data people edit.
 _NOT_AUDITED = {AuditLog, SignInAttempt, Draft, ChangeMarker}
 _REDACTED = {"password_hash"}
+# Bookkeeping columns: a change to only these is not an edit anyone needs to read about.
+_BOOKKEEPING = {"updated_at", "version", "last_signed_in_at"}
 ACTOR_KEY = "cop_actor"
 AUDIT_KEY = "cop_audit"
 
@@ -38,7 +40,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _values(obj: object, *, before: bool) -> dict[str, Any]:
+def _values(obj: object, *, before: bool, redact: bool = True) -> dict[str, Any]:
     state = inspect(obj)
     out: dict[str, Any] = {}
     for attr in state.mapper.column_attrs:
@@ -50,7 +52,7 @@ def _values(obj: object, *, before: bool) -> dict[str, Any]:
             value = hist.deleted[0] if hist.deleted else (hist.unchanged[0] if hist.unchanged else None)
         else:
             value = state.attrs[key].value
-        out[key] = "***" if key in _REDACTED else _plain(value)
+        out[key] = "***" if redact and key in _REDACTED else _plain(value)
     return out
 
 
@@ -77,12 +79,15 @@ def _rows(session: Session) -> list[dict[str, Any]]:
             else:
                 if not session.is_modified(obj, include_collections=False):
                     continue
-                before, after = _values(obj, before=True), _values(obj, before=False)
-                changed = {k for k in after if before.get(k) != after.get(k)} - {"updated_at", "version"}
+                # Compare unredacted values, so a new password hash counts as a change (shown as ***).
+                raw_before = _values(obj, before=True, redact=False)
+                raw_after = _values(obj, before=False, redact=False)
+                changed = {k for k in raw_after if raw_before.get(k) != raw_after.get(k)} - _BOOKKEEPING
                 if not changed:
                     continue
-                before = {k: before[k] for k in changed if k in before}
-                after = {k: after[k] for k in changed | {"version"} if k in after}
+                before_all, after_all = _values(obj, before=True), _values(obj, before=False)
+                before = {k: before_all[k] for k in changed if k in before_all}
+                after = {k: after_all[k] for k in changed | {"version"} if k in after_all}
                 if isinstance(after.get("version"), int):
                     # The flush already bumped the version in place; the row it replaced was one lower.
                     before["version"] = after["version"] - 1

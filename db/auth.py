@@ -67,7 +67,9 @@ def check_credentials(
     locked = _recent_failures(session, name, now) >= MAX_FAILURES
     person = session.scalar(select(Person).where(Person.username == name))
     stored = person.password_hash if person is not None and person.password_hash else _DUMMY_HASH
-    matches = bcrypt.checkpw(password.encode(), stored.encode())
+    candidate = password.encode()
+    # bcrypt refuses more than 72 bytes; such a password cannot match, but takes the same time to refuse.
+    matches = bcrypt.checkpw(candidate[:72], stored.encode()) and len(candidate) <= 72
     ok = bool(matches and person is not None and person.is_active and not locked)
     session.add(SignInAttempt(username=name, attempted_at=now, succeeded=ok))
     if not ok or person is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 
 import pytest
@@ -58,6 +59,7 @@ def app_env(demo_database_url: str) -> Iterator[str]:
     """Point the app code in this process (get_engine) at the demo database."""
     os.environ["DATABASE_URL"] = demo_database_url
     os.environ["COP_DEMO"] = "0"
+    os.environ.setdefault("COP_COOKIE_KEY", secrets.token_urlsafe(48))
     from db.engine import get_engine
 
     get_engine.cache_clear()

@@ -47,6 +47,7 @@ def _cookie_signin() -> tuple[str, datetime] | None:
 def _remember(signed: SignedIn, at: datetime) -> None:
     st.session_state[state.PERSON_ID] = signed.person_id
     st.session_state[state.SIGNED_IN_AT] = at
+    st.session_state[state.MUST_CHANGE_PASSWORD] = signed.must_change_password
     # The authenticator's cookie controller encodes these into its token.
     st.session_state[state.AUTH_USERNAME] = signed.username
     st.session_state[state.AUTH_NAME] = signed.full_name
@@ -56,7 +57,14 @@ def _remember(signed: SignedIn, at: datetime) -> None:
 
 
 def _forget() -> None:
-    for key in (state.PERSON_ID, state.SIGNED_IN_AT, state.AUTH_USERNAME, state.AUTH_NAME, state.AUTH_ROLES):
+    for key in (
+        state.PERSON_ID,
+        state.SIGNED_IN_AT,
+        state.MUST_CHANGE_PASSWORD,
+        state.AUTH_USERNAME,
+        state.AUTH_NAME,
+        state.AUTH_ROLES,
+    ):
         st.session_state.pop(key, None)
     st.session_state[state.AUTH_STATUS] = None
 
@@ -80,40 +88,64 @@ def current_viewer() -> Viewer | None:
             return None
         _remember(signed, signed_at)
         try:
-            return load_viewer(s, signed.person_id)
+            viewer = load_viewer(s, signed.person_id)
         except AccessDenied:
             _forget()
             return None
+    if st.session_state.pop(state.COOKIE_PENDING, False):
+        _write_cookie()
+    return viewer
 
 
-def sign_in_form() -> Viewer | None:
-    """Render the sign-in form; on success set the cookie and return the viewer in this same run."""
-    slot = st.empty()
-    with slot.container():
-        st.title("CoP Dashboard")
-        st.caption("Communities of Practice of Rwandan schools")
-        with st.form("sign_in", clear_on_submit=False):
-            st.subheader("Sign in")
-            username = st.text_input("Username", autocomplete="username")
-            password = st.text_input("Password", type="password", autocomplete="current-password")
-            submitted = st.form_submit_button("Sign in", type="primary")
+def _write_cookie() -> None:
+    settings = cookie_settings()
+    CookieController(settings.name, settings.key, settings.expiry_days).set_cookie()
+
+
+def sign_in_form() -> None:
+    """Render the sign-in form; on success remember the person and rerun into their pages."""
+    st.title("CoP Dashboard")
+    st.caption("Communities of Practice of Rwandan schools")
+    with st.form("sign_in", clear_on_submit=False):
+        st.subheader("Sign in")
+        username = st.text_input("Username", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        submitted = st.form_submit_button("Sign in", type="primary")
     if not submitted:
-        return None
+        return
     if not username.strip() or not password:
         st.error("Enter your username and password.")
-        return None
+        return
     with session_scope(engine()) as s:
         signed = check_credentials(s, username, password)
     if signed is None:
         st.error(GENERIC_FAILURE)
-        return None
-    slot.empty()
-    now = datetime.now(UTC)
-    _remember(signed, now)
-    settings = cookie_settings()
-    # No st.rerun() after this: the cookie component must render in this run to be written.
-    CookieController(settings.name, settings.key, settings.expiry_days).set_cookie()
-    return current_viewer()
+        return
+    _remember(signed, datetime.now(UTC))
+    # The cookie is written by the next run, which nothing interrupts: a rerun right after rendering
+    # the cookie component would drop it before the browser stores it.
+    st.session_state[state.COOKIE_PENDING] = True
+    st.rerun()
+
+
+def password_change_required() -> bool:
+    """Whether the signed-in person still has to replace a one-time password (as of this run's check)."""
+    return bool(st.session_state.get(state.MUST_CHANGE_PASSWORD))
+
+
+def renew_signin(at: datetime) -> None:
+    """Keep this browser signed in after a change that voided earlier sign-ins: remember `at`, new cookie."""
+    person_id = st.session_state.get(state.PERSON_ID)
+    if person_id is None:
+        return
+    with session_scope(engine()) as s:
+        signed = signin_still_valid(s, person_id, at)
+    if signed is None:
+        _forget()
+        return
+    _remember(signed, at)
+    # The old cookie predates `at` and is now void; no st.rerun() after this, or it would not be written.
+    _write_cookie()
 
 
 def sign_out() -> None:
@@ -129,9 +161,16 @@ def sign_out() -> None:
 
 
 def require_viewer(page: Page | None = None) -> Viewer:
-    """Start of every page: a valid sign-in allowed on `page`, or the sign-in form and a stop."""
-    viewer = current_viewer() or sign_in_form()
+    """Start of every page: a valid sign-in allowed on `page`; otherwise the form it lacks, and a stop."""
+    viewer = current_viewer()
     if viewer is None:
+        sign_in_form()
+        st.stop()
+    if password_change_required():
+        # Imported here: the form renews the sign-in through this module.
+        from ui.password_form import forced_password_change
+
+        forced_password_change(viewer)
         st.stop()
     if page is not None and page not in pages_for(viewer.role):
         st.error("This page is not available for your role.")

@@ -111,7 +111,10 @@ def app_server(start_server: Callable[[], AppServer]) -> AppServer:
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.fail("Chromium is required under CI=true: apt-get install -y chromium")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # A first script run on a cold 2-core machine (imports, pools) can take several seconds.
+    expect.set_options(timeout=20_000)
 
     with sync_playwright() as pw:
         b = pw.chromium.launch(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select
@@ -27,7 +28,8 @@ def app_as(person_ids: dict[str, str]) -> Callable[..., AppTest]:
     """An AppTest of a script, signed in as `username` (or anonymous with None)."""
 
     def make(script: str, username: str | None) -> AppTest:
-        at = AppTest.from_file(script, default_timeout=30)
+        # AppTest resolves relative paths against the calling file: give it the repository's path.
+        at = AppTest.from_file(str(Path.cwd() / script), default_timeout=30)
         if username is not None:
             at.session_state[state.PERSON_ID] = person_ids[username]
             at.session_state[state.SIGNED_IN_AT] = datetime.now(UTC)
