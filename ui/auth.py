@@ -21,7 +21,7 @@ from db.auth import (
 )
 from db.engine import session_scope
 from ui import state
-from ui.resources import cookie_settings, engine
+from ui.resources import cookie_settings, engine, ensure_configured
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ def _forget() -> None:
 
 def current_viewer() -> Viewer | None:
     """The signed-in person, checked against the database on every run (revocation, deactivation)."""
+    ensure_configured()
     person_id = st.session_state.get(state.PERSON_ID)
     signed_at = st.session_state.get(state.SIGNED_IN_AT)
     with session_scope(engine()) as s:

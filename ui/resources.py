@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass
@@ -11,6 +12,8 @@ from sqlalchemy import Engine
 
 from db.config import load_settings
 from db.engine import get_engine
+
+log = logging.getLogger(__name__)
 
 COOKIE_NAME = "cop_dashboard_signin"
 COOKIE_EXPIRY_DAYS = 7.0
@@ -25,6 +28,16 @@ class ConfigurationError(RuntimeError):
 def engine() -> Engine:
     """The engine, migrated (and seeded in demo mode) once per process."""
     return get_engine()
+
+
+def ensure_configured() -> None:
+    """Stop with a clear message (not a traceback) when the app is not safely configured."""
+    try:
+        cookie_settings()
+    except ConfigurationError as exc:
+        log.error("refusing to serve: %s", exc)
+        st.error(f"The CoP Dashboard is not configured yet. {exc}")
+        st.stop()
 
 
 @dataclass(frozen=True)
