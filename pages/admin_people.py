@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
-from cop.access import Page, assignable_roles
-from cop.validation import ASSIGNMENT_TARGETS, PEOPLE_COLUMNS, PersonInput
+from cop.access import Page
+from cop.validation import ASSIGNMENT_TARGETS, PEOPLE_COLUMNS
 from cop.vocab import Role
 from db import admin
 from db.engine import session_scope
+from ui.admin_people_forms import person_fields, sign_in_controls
 from ui.admin_widgets import csv_import, form_round, loaded_version, pick, save, show_flash
 from ui.auth import require_viewer
 from ui.resources import engine
@@ -24,13 +23,6 @@ TEMPLATE = (
 )
 STATUS = {"Active": True, "Deactivated": False, "Everyone": None}
 LIST_LIMIT = 200
-_TEXTS = (
-    ("username", "Username"),
-    ("full_name", "Full name"),
-    ("email", "E-mail (optional)"),
-    ("job_title", "Job title (optional)"),
-    ("subject", "Subject (optional)"),
-)
 
 
 def _render_list(school_ids: dict[str, str]) -> list[admin.PersonRow]:
@@ -67,55 +59,10 @@ def _render_list(school_ids: dict[str, str]) -> list[admin.PersonRow]:
     return rows
 
 
-def _person_fields(key: str, person: admin.PersonRow | None) -> PersonInput:
-    """A person's fields inside the caller's form, prefilled from `person` when editing."""
-    cols = st.columns(2)
-    texts = {
-        name: cols[i % 2].text_input(
-            label,
-            value=getattr(person, name, None) or "",
-            key=f"{key}_{name}",
-            disabled=bool(person) and i == 0,
-        )
-        for i, (name, label) in enumerate(_TEXTS)
-    }
-    roles = {r.value: r.label for r in assignable_roles(viewer)}
-    with cols[1]:
-        role = pick("Role", roles, current=person.role if person else Role.TEACHER, key=f"{key}_role")
-        # School staff take their district from their school, so only the others show one.
-        home = person.district if person and not person.school_code else None
-        district = pick(
-            "District (district officers)", districts, current=home, key=f"{key}_district", none="None"
-        )
-    with cols[0]:
-        school = pick(
-            "Home school (school staff)",
-            schools,
-            current=person and person.school_code,
-            key=f"{key}_school",
-            none="None",
-        )
-        is_new = st.checkbox("New teacher", value=bool(person and person.is_new_teacher), key=f"{key}_new")
-    start = cols[1].date_input(
-        "Started teaching on (new teachers)",
-        min_value=date(1970, 1, 1),
-        value=person and person.teacher_start_date,
-        key=f"{key}_start",
-    )
-    return PersonInput(
-        **texts,
-        role=role or "",
-        school_code=school,
-        district=district,
-        is_new_teacher=is_new,
-        teacher_start_date=start,
-    )
-
-
 def _render_create() -> None:
     key = f"person_new_{form_round('person_new')}"
     with st.form(key):
-        data = _person_fields(key, None)
+        data = person_fields(viewer, key, None, schools=schools, districts=districts)
         typed = st.text_input(
             "One-time password",
             type="password",
@@ -145,7 +92,7 @@ def _render_edit(rows: list[admin.PersonRow]) -> None:
     version = loaded_version("person", person.id, person.version)
     key = f"person_{person.id}_{version}"
     with st.form(key):
-        data = _person_fields(key, person)
+        data = person_fields(viewer, key, person, schools=schools, districts=districts)
         submitted = st.form_submit_button("Save changes", type="primary")
     if submitted:
         update = admin.update_person
@@ -156,7 +103,7 @@ def _render_edit(rows: list[admin.PersonRow]) -> None:
         )
     if Role(person.role) in ASSIGNMENT_TARGETS:
         _render_assignments(person)
-    _render_sign_in(person)
+    sign_in_controls(viewer, person)
 
 
 def _render_assignments(person: admin.PersonRow) -> None:
@@ -194,33 +141,6 @@ def _render_assignments(person: admin.PersonRow) -> None:
             lambda s: admin.set_assignments(s, viewer, person_id=person.id, **chosen),
             "Assignments saved.",
         )
-
-
-def _render_sign_in(person: admin.PersonRow) -> None:
-    st.markdown("**Signing in**")
-    if person.id == viewer.person_id:
-        st.caption("This is you: change your own password on the Account page.")
-        return
-    left, right = st.columns(2)
-    if person.is_active and left.button("Deactivate", help="Ends their sign-ins now; their records stay."):
-        done = f"{person.full_name} is deactivated and signed out everywhere."
-        save(viewer, lambda s: admin.deactivate_person(s, viewer, person_id=person.id), done)
-    if not person.is_active and left.button("Reactivate"):
-        save(
-            viewer,
-            lambda s: admin.reactivate_person(s, viewer, person_id=person.id),
-            "They can sign in again.",
-        )
-    with right.form(f"reset_{person.id}"):
-        typed = st.text_input(
-            "New one-time password", type="password", help="Leave empty to have one generated."
-        )
-        submitted = st.form_submit_button("Reset password")
-    if submitted:
-        password = typed or admin.new_one_time_password(person.username)
-        shown = "" if typed else f" The one-time password is **{password}** (shown only now)."
-        done = f"Password reset: {person.full_name} chooses a new one at next sign-in.{shown}"
-        save(viewer, lambda s: admin.reset_password(s, viewer, person_id=person.id, password=password), done)
 
 
 st.title("People")

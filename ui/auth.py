@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -24,6 +26,8 @@ from ui import state
 from ui.resources import cookie_settings, engine, ensure_configured
 
 log = logging.getLogger(__name__)
+# Long enough for a slow phone to load the component and write the cookie.
+_COOKIE_WRITE_SECONDS = 20
 
 
 def _cookie_signin() -> tuple[str, datetime] | None:
@@ -93,14 +97,52 @@ def current_viewer() -> Viewer | None:
         except AccessDenied:
             _forget()
             return None
-    if st.session_state.pop(state.COOKIE_PENDING, False):
-        _write_cookie()
     return viewer
 
 
-def _write_cookie() -> None:
+@dataclass(frozen=True)
+class _PendingCookie:
+    token: str
+    expires_at: datetime
+    render_until: float  # time.time() after which we stop drawing the cookie component
+
+
+def _queue_cookie(username: str) -> None:
+    """Ask the next runs to write the sign-in cookie (the authenticator's token format: username, expiry)."""
     settings = cookie_settings()
-    CookieController(settings.name, settings.key, settings.expiry_days).set_cookie()
+    expires_at = datetime.now(UTC) + timedelta(days=settings.expiry_days)
+    token = jwt.encode(
+        {"username": username, "exp_date": expires_at.timestamp()}, settings.key, algorithm="HS256"
+    )
+    st.session_state[state.COOKIE_PENDING] = _PendingCookie(
+        token, expires_at, time.time() + _COOKIE_WRITE_SECONDS
+    )
+
+
+def _write_pending_cookie() -> None:
+    """Draw the cookie-writing component, unchanged, on every run until it reports the cookie written.
+
+    The component writes the cookie from the browser a moment after it appears; another component's reply
+    can rerun the script first, and a component not drawn again in that rerun is removed unwritten."""
+    pending: _PendingCookie | None = st.session_state.get(state.COOKIE_PENDING)
+    if pending is None:
+        return
+    if time.time() > pending.render_until:
+        del st.session_state[state.COOKIE_PENDING]
+        return
+    settings = cookie_settings()
+    manager = CookieController(settings.name, settings.key, settings.expiry_days).cookie_model.cookie_manager
+    # The component behind the authenticator's cookie manager answers True once the browser holds the cookie.
+    written = manager.cookie_manager(
+        method="set",
+        cookie=settings.name,
+        value=pending.token,
+        options={"path": "/", "expires": pending.expires_at.isoformat(), "sameSite": "strict"},
+        key="set",
+        default=False,
+    )
+    if written:
+        del st.session_state[state.COOKIE_PENDING]
 
 
 def sign_in_form() -> None:
@@ -123,9 +165,9 @@ def sign_in_form() -> None:
         st.error(GENERIC_FAILURE)
         return
     _remember(signed, datetime.now(UTC))
-    # The cookie is written by the next run, which nothing interrupts: a rerun right after rendering
-    # the cookie component would drop it before the browser stores it.
-    st.session_state[state.COOKIE_PENDING] = True
+    # The next runs draw the cookie component (see _write_pending_cookie); drawing it here, just before
+    # st.rerun(), would remove it before the browser stores the cookie.
+    _queue_cookie(signed.username)
     st.rerun()
 
 
@@ -146,7 +188,7 @@ def renew_signin(at: datetime) -> None:
         return
     _remember(signed, at)
     # The old cookie predates `at` and is now void; no st.rerun() after this, or it would not be written.
-    _write_cookie()
+    _queue_cookie(signed.username)
 
 
 def sign_out() -> None:
@@ -167,6 +209,7 @@ def require_viewer(page: Page | None = None) -> Viewer:
     if viewer is None:
         sign_in_form()
         st.stop()
+    _write_pending_cookie()
     if password_change_required():
         # Imported here: the form renews the sign-in through this module.
         from ui.password_form import forced_password_change

@@ -10,7 +10,7 @@ import jwt
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import AppServer
-from tests.e2e.test_first_page import sign_in
+from tests.e2e.test_first_page import sign_in, wait_idle
 
 COOKIE = "cop_dashboard_signin"
 PAGE_FILES = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "pages").glob("*.py"))
@@ -37,8 +37,10 @@ def test_a_teacher_sees_only_their_cops_then_signs_out(page: Page, app_server: A
     expect(page.get_by_text("Mathematics CoP")).to_have_count(0)
     _wait_for_cookie(page)
     page.get_by_role("link", name="Account").click()
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("signed out", exact=False).first).to_be_visible()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+    wait_idle(page)
+    page.get_by_role("button", name="Sign out everywhere").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     page.goto(app_server.url + "/")
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     expect(page.get_by_text("P4 teachers CoP")).to_have_count(0)
@@ -95,8 +97,10 @@ def test_a_copied_cookie_stops_working_after_sign_out(
     expect(page.get_by_role("heading", name="EP Mahama")).to_be_visible()
     copied = _wait_for_cookie(page)
     page.get_by_role("link", name="Account").click()
-    page.get_by_role("button", name="Sign out").click()
-    expect(page.get_by_text("signed out", exact=False).first).to_be_visible()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+    wait_idle(page)
+    page.get_by_role("button", name="Sign out everywhere").click()
+    expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     thief = _context_with_cookie(browser, app_server, copied)
     thief.goto(app_server.url + "/")
     expect(thief.get_by_role("button", name="Sign in")).to_be_visible()
