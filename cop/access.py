@@ -26,6 +26,14 @@ class Page(StrEnum):
     ADMIN_SCHOOLS = "admin_schools"
     ADMIN_COPS = "admin_cops"
     AUDIT_LOG = "audit_log"
+    MY_ACTIONS = "my_actions"
+    SESSION_REPORTS = "session_reports"
+    LESSON_OBSERVATIONS = "lesson_observations"
+    SELF_ASSESSMENT = "self_assessment"
+    MONITORING_VISITS = "monitoring_visits"
+    FIELD_VISITS = "field_visits"
+    TTC_VISITS = "ttc_visits"
+    CEMC_GRADEBOOK = "cemc_gradebook"
     ACCOUNT = "account"
 
 
@@ -38,23 +46,40 @@ class RoleRule:
     can_administer: bool = False
 
 
-_EVERYONE = frozenset({Page.SCHOOL_OVERVIEW, Page.ACCOUNT})
+_EVERYONE = frozenset({Page.SCHOOL_OVERVIEW, Page.MY_ACTIONS, Page.SESSION_REPORTS, Page.ACCOUNT})
 _ADMINISTRATION = frozenset({Page.ADMIN_PEOPLE, Page.ADMIN_SCHOOLS, Page.ADMIN_COPS})
+# The monitoring and assessment tools; each tool's own rules (who fills, who reads) are in cop.monitoring.
+_ALL_TOOLS = frozenset(
+    {
+        Page.LESSON_OBSERVATIONS,
+        Page.SELF_ASSESSMENT,
+        Page.MONITORING_VISITS,
+        Page.FIELD_VISITS,
+        Page.TTC_VISITS,
+        Page.CEMC_GRADEBOOK,
+    }
+)
 
 RULES: dict[Role, RoleRule] = {
     Role.ADMIN: RoleRule(
         Reach.EVERYTHING,
-        _EVERYONE | _ADMINISTRATION | {Page.AUDIT_LOG},
+        _EVERYONE | _ADMINISTRATION | _ALL_TOOLS | {Page.AUDIT_LOG},
         can_write_school_data=True,
         can_administer=True,
     ),
-    Role.NATIONAL_OFFICER: RoleRule(Reach.EVERYTHING, _EVERYONE),
-    Role.DISTRICT_OFFICER: RoleRule(Reach.DISTRICTS, _EVERYONE | _ADMINISTRATION, can_administer=True),
-    Role.FIELD_FACILITATOR: RoleRule(Reach.ASSIGNED, _EVERYONE),
-    Role.TTC_TUTOR: RoleRule(Reach.ASSIGNED, _EVERYONE),
-    Role.HEAD_TEACHER: RoleRule(Reach.SCHOOL, _EVERYONE | {Page.AUDIT_LOG}, can_write_school_data=True),
-    Role.FACILITATOR: RoleRule(Reach.SCHOOL, _EVERYONE, can_write_school_data=True),
-    Role.TEACHER: RoleRule(Reach.OWN_COPS, _EVERYONE),
+    Role.NATIONAL_OFFICER: RoleRule(Reach.EVERYTHING, _EVERYONE | _ALL_TOOLS),
+    Role.DISTRICT_OFFICER: RoleRule(
+        Reach.DISTRICTS, _EVERYONE | _ADMINISTRATION | _ALL_TOOLS, can_administer=True
+    ),
+    Role.FIELD_FACILITATOR: RoleRule(Reach.ASSIGNED, _EVERYONE | (_ALL_TOOLS - {Page.TTC_VISITS})),
+    Role.TTC_TUTOR: RoleRule(Reach.ASSIGNED, _EVERYONE | {Page.TTC_VISITS, Page.CEMC_GRADEBOOK}),
+    Role.HEAD_TEACHER: RoleRule(
+        Reach.SCHOOL,
+        _EVERYONE | (_ALL_TOOLS - {Page.CEMC_GRADEBOOK}) | {Page.AUDIT_LOG},
+        can_write_school_data=True,
+    ),
+    Role.FACILITATOR: RoleRule(Reach.SCHOOL, _EVERYONE | _ALL_TOOLS, can_write_school_data=True),
+    Role.TEACHER: RoleRule(Reach.OWN_COPS, _EVERYONE | {Page.LESSON_OBSERVATIONS}),
 }
 
 

@@ -34,3 +34,11 @@ class ValidationError(CopRuleError):
     def __reduce__(self) -> tuple[type[ValidationError], tuple[dict[str, str]]]:
         # The default pickling would pass the joined message back as `errors`.
         return (type(self), (self.errors,))
+
+
+class EditConflict(CopRuleError):
+    """Someone saved a newer version of this record since it was opened; `theirs` describes their change."""
+
+    def __init__(self, message: str, theirs: dict[str, object] | None = None) -> None:
+        self.theirs: dict[str, object] = dict(theirs or {})
+        super().__init__(message)

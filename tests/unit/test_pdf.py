@@ -1,0 +1,15 @@
+"""Reports render to a PDF whatever people typed (accents, curly quotes, arrows, long text)."""
+
+from __future__ import annotations
+
+from ui.pdf import PdfSection, render_pdf
+
+
+def test_a_report_with_typographic_characters_and_long_text_renders_to_pdf() -> None:
+    pdf = render_pdf(
+        "Supportive field visit – GS Nyakarambi",
+        "Visit on 2026-11-20 by “UR-CE” facilitator → SBM; café, Ingabire’s class",
+        [PdfSection("Coaching", [("Next steps", "Use exit tickets. " * 200)], text="Emoji 📘 are dropped")],
+    )
+    assert pdf.startswith(b"%PDF-")
+    assert pdf.count(b"/Type /Page\n") >= 2 or pdf.count(b"/Type /Page") >= 3  # long text breaks pages
