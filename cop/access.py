@@ -34,6 +34,7 @@ class Page(StrEnum):
     FIELD_VISITS = "field_visits"
     TTC_VISITS = "ttc_visits"
     CEMC_GRADEBOOK = "cemc_gradebook"
+    FORM_TEMPLATES = "form_templates"
     ACCOUNT = "account"
 
 
@@ -63,7 +64,7 @@ _ALL_TOOLS = frozenset(
 RULES: dict[Role, RoleRule] = {
     Role.ADMIN: RoleRule(
         Reach.EVERYTHING,
-        _EVERYONE | _ADMINISTRATION | _ALL_TOOLS | {Page.AUDIT_LOG},
+        _EVERYONE | _ADMINISTRATION | _ALL_TOOLS | {Page.AUDIT_LOG, Page.FORM_TEMPLATES},
         can_write_school_data=True,
         can_administer=True,
     ),
