@@ -29,6 +29,7 @@ def start_embedded(pgdata: Path, *, database: str = DATABASE_NAME, cleanup_mode:
             try:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
                 log.info("created database %s in %s", database, pgdata)
-            except psycopg.errors.DuplicateDatabase:
-                pass  # another process won the race: fine.
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.UniqueViolation):
+                # Another process won the race (PostgreSQL reports it either way, by timing).
+                pass
     return server.get_uri(database=database)
