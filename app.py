@@ -17,6 +17,7 @@ class PageFile(NamedTuple):
     path: str
     title: str
     icon: str
+    section: str
 
     @property
     def url_path(self) -> str:
@@ -25,12 +26,41 @@ class PageFile(NamedTuple):
 
 # Order here is the order in the navigation; each role sees the pages cop.access gives it.
 PAGES: dict[Page, PageFile] = {
-    Page.SCHOOL_OVERVIEW: PageFile("pages/school_overview.py", "School overview", ":material/school:"),
-    Page.ADMIN_PEOPLE: PageFile("pages/admin_people.py", "People", ":material/group:"),
-    Page.ADMIN_SCHOOLS: PageFile("pages/admin_schools.py", "Schools", ":material/domain:"),
-    Page.ADMIN_COPS: PageFile("pages/admin_cops.py", "CoPs and members", ":material/groups:"),
-    Page.AUDIT_LOG: PageFile("pages/audit_log.py", "Audit trail", ":material/history:"),
-    Page.ACCOUNT: PageFile("pages/account.py", "Account", ":material/person:"),
+    Page.SCHOOL_OVERVIEW: PageFile(
+        "pages/school_overview.py", "School overview", ":material/school:", "School"
+    ),
+    Page.MY_ACTIONS: PageFile("pages/my_actions.py", "My actions", ":material/task_alt:", "School"),
+    Page.SESSION_REPORTS: PageFile(
+        "pages/session_reports.py", "Session reports", ":material/summarize:", "School"
+    ),
+    Page.LESSON_OBSERVATIONS: PageFile(
+        "pages/lesson_observations.py", "Lesson observations", ":material/visibility:", "Monitoring"
+    ),
+    Page.SELF_ASSESSMENT: PageFile(
+        "pages/self_assessment.py", "SBM self-assessment", ":material/insights:", "Monitoring"
+    ),
+    Page.MONITORING_VISITS: PageFile(
+        "pages/monitoring_visits.py", "CoP monitoring visits", ":material/fact_check:", "Monitoring"
+    ),
+    Page.FIELD_VISITS: PageFile(
+        "pages/field_visits.py", "Field visits", ":material/directions_walk:", "Monitoring"
+    ),
+    Page.TTC_VISITS: PageFile(
+        "pages/ttc_visits.py", "TTC school visits", ":material/checklist:", "Monitoring"
+    ),
+    Page.CEMC_GRADEBOOK: PageFile(
+        "pages/cemc_gradebook.py", "CEMC gradebook", ":material/grading:", "Monitoring"
+    ),
+    Page.ADMIN_PEOPLE: PageFile("pages/admin_people.py", "People", ":material/group:", "Administration"),
+    Page.ADMIN_SCHOOLS: PageFile("pages/admin_schools.py", "Schools", ":material/domain:", "Administration"),
+    Page.ADMIN_COPS: PageFile(
+        "pages/admin_cops.py", "CoPs and members", ":material/groups:", "Administration"
+    ),
+    Page.FORM_TEMPLATES: PageFile(
+        "pages/form_templates.py", "Form questions", ":material/edit_note:", "Administration"
+    ),
+    Page.AUDIT_LOG: PageFile("pages/audit_log.py", "Audit trail", ":material/history:", "Administration"),
+    Page.ACCOUNT: PageFile("pages/account.py", "Account", ":material/person:", "You"),
 }
 
 
@@ -50,6 +80,9 @@ if viewer is None:
     st.navigation(placeholders, position="hidden").run()
 else:
     allowed = pages_for(viewer.role)
-    pages = [st.Page(f.path, title=f.title, icon=f.icon) for key, f in PAGES.items() if key in allowed]
+    sections: dict[str, list[st.Page]] = {}
+    for key, f in PAGES.items():
+        if key in allowed:
+            sections.setdefault(f.section, []).append(st.Page(f.path, title=f.title, icon=f.icon))
     # Until a one-time password is replaced, every page's guard shows only that form: no menu either.
-    st.navigation(pages, position="hidden" if password_change_required() else "sidebar").run()
+    st.navigation(sections, position="hidden" if password_change_required() else "sidebar").run()
