@@ -9,11 +9,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from db.clean import without_nul
 from db.models import Draft
 
 
 def save_draft(session: Session, person_id: str, form_key: str, payload: dict[str, Any]) -> None:
     """Keep the latest draft of one form for one person (an upsert: one row per person and form)."""
+    payload = without_nul(payload)  # jsonb refuses \u0000
     stmt = insert(Draft).values(person_id=uuid.UUID(person_id), form_key=form_key, payload=payload)
     session.execute(
         stmt.on_conflict_do_update(

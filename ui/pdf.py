@@ -5,18 +5,36 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import groupby
 
 from fpdf import FPDF
+from fpdf.fonts import FontFace
 
 # The core PDF fonts speak Latin-1; map the punctuation people type most, drop what cannot be shown.
-_REPLACE = {"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "…": "...", "→": "->", "•": "-"}
+_REPLACE = {
+    "‘": "'",
+    "’": "'",
+    "“": '"',
+    "”": '"',
+    "–": "-",
+    "—": "-",
+    "…": "...",
+    "→": "->",
+    "•": "-",
+    "œ": "oe",
+    "Œ": "OE",
+    "€": "EUR",
+}
+_LABEL_WIDTH = 60  # mm; labels longer than this wrap inside their column
+_LONG = 600  # characters; longer values are printed below their label, across the page
 
 
 def _latin1(text: object) -> str:
     value = "" if text is None else str(text)
     value = "".join(_REPLACE.get(ch, ch) for ch in value)
     value = unicodedata.normalize("NFKC", value)
-    return value.encode("latin-1", "replace").decode("latin-1")
+    # Emoji and other scripts cannot be drawn with the core fonts: leave them out rather than print "?".
+    return value.encode("latin-1", "ignore").decode("latin-1")
 
 
 @dataclass
@@ -24,6 +42,33 @@ class PdfSection:
     heading: str
     rows: list[tuple[str, object]] = field(default_factory=list)  # label -> value, as a two-column list
     text: str | None = None  # a paragraph after the rows
+
+
+def _short_rows(pdf: FPDF, rows: list[tuple[str, object]]) -> None:
+    """Label and value side by side; a row is as tall as its taller cell, so both wrap in place."""
+    pdf.set_font("Helvetica", "", 10)
+    with pdf.table(
+        col_widths=(_LABEL_WIDTH, pdf.epw - _LABEL_WIDTH),
+        width=pdf.epw,
+        first_row_as_headings=False,
+        borders_layout="NONE",
+        text_align="LEFT",
+        line_height=5,
+        padding=(0.6, 1, 0.6, 0),
+    ) as table:
+        for label, value in rows:
+            row = table.row()
+            row.cell(_latin1(label), style=FontFace(emphasis="BOLD"))
+            row.cell(_latin1(value) or "-")
+
+
+def _long_rows(pdf: FPDF, rows: list[tuple[str, object]]) -> None:
+    """A table row cannot break across pages: a long answer goes below its label, across the page."""
+    for label, value in rows:
+        pdf.set_font("Helvetica", "B", 10)
+        pdf.multi_cell(0, 6, _latin1(label), new_x="LMARGIN", new_y="NEXT", align="L")
+        pdf.set_font("Helvetica", "", 10)
+        pdf.multi_cell(0, 5, _latin1(value), new_x="LMARGIN", new_y="NEXT", align="L")
 
 
 def render_pdf(
@@ -47,11 +92,11 @@ def render_pdf(
         pdf.set_draw_color(200, 200, 200)
         pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
         pdf.ln(1)
-        for label, value in section.rows:
-            pdf.set_font("Helvetica", "B", 10)
-            pdf.cell(60, 6, _latin1(label))
-            pdf.set_font("Helvetica", "", 10)
-            pdf.multi_cell(0, 6, _latin1(value) or "-", new_x="LMARGIN", new_y="NEXT", align="L")
+        for long, run in groupby(section.rows, key=lambda row: len(_latin1(row[1])) > _LONG):
+            if long:
+                _long_rows(pdf, list(run))
+            else:
+                _short_rows(pdf, list(run))
         if section.text:
             pdf.set_font("Helvetica", "", 10)
             pdf.multi_cell(0, 5, _latin1(section.text), new_x="LMARGIN", new_y="NEXT", align="L")
