@@ -11,13 +11,14 @@ from typing import Any
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
-from db.models import AuditLog, ChangeMarker, Draft, School, SignInAttempt
+from db.models import AuditLog, Base, ChangeMarker, Draft, Person, School, SignInAttempt
 
 # Technical tables: their rows are records of events themselves, not data people edit.
 _NOT_AUDITED = {AuditLog, SignInAttempt, Draft, ChangeMarker}
 _REDACTED = {"password_hash"}
 # Bookkeeping columns: a change to only these is not an edit anyone needs to read about.
 _BOOKKEEPING = {"updated_at", "version", "last_signed_in_at"}
+_CLASS_OF_TABLE = {m.local_table.name: m.class_ for m in Base.registry.mappers}  # type: ignore[attr-defined]
 ACTOR_KEY = "cop_actor"
 AUDIT_KEY = "cop_audit"
 
@@ -56,11 +57,27 @@ def _values(obj: object, *, before: bool, redact: bool = True) -> dict[str, Any]
     return out
 
 
-def _school_of(obj: object) -> str | None:
+def _school_of(session: Session, obj: object, depth: int = 0) -> str | None:
+    """The school a row belongs to, so a head teacher's audit view also shows the rows of child tables
+    (attendance, ratings, checklist marks...): its own school_id, else its parent's, found through the
+    row's foreign keys (people excluded: a person's school is not the school of what they touch)."""
     if isinstance(obj, School):
         return str(obj.id)
     sid = getattr(obj, "school_id", None)
-    return str(sid) if sid else None
+    if sid or depth >= 3 or isinstance(obj, Person):
+        return str(sid) if sid else None
+    mapper = inspect(obj).mapper
+    for column in mapper.columns:
+        for fk in column.foreign_keys:
+            target = fk.column.table.name
+            value = getattr(obj, mapper.get_property_by_column(column).key, None)
+            if value is None or target in ("person", "school") or target not in _CLASS_OF_TABLE:
+                continue
+            with session.no_autoflush:
+                parent = session.get(_CLASS_OF_TABLE[target], value)
+            if parent is not None and (found := _school_of(session, parent, depth + 1)):
+                return found
+    return None
 
 
 def _rows(session: Session) -> list[dict[str, Any]]:
@@ -98,7 +115,7 @@ def _rows(session: Session) -> list[dict[str, Any]]:
                     "table_name": inspect(obj).mapper.local_table.name,
                     "record_id": str(record_id),
                     "action": action,
-                    "school_id": _school_of(obj),
+                    "school_id": _school_of(session, obj),
                     "before": before,
                     "after": after,
                 }

@@ -53,3 +53,33 @@ def test_sign_in_attempts_are_their_own_record_not_audited(session: Session) -> 
     session.add(SignInAttempt(username="someone", succeeded=False))
     session.flush()
     assert session.scalar(select(func.count()).where(AuditLog.table_name == "sign_in_attempt")) == 0
+
+
+def test_rows_of_child_tables_carry_the_school_of_their_parent(session: Session) -> None:
+    """A head teacher's audit view filters on school_id: ratings, attendance and reports must have it."""
+    from datetime import date
+
+    from db.models import Attendance, LessonObservation, PracticeRating, SessionReport, TeachingPractice
+
+    school = f.school(session)
+    teacher = f.person(session, role="teacher", school=school)
+    observation = LessonObservation(
+        school_id=school.id,
+        teacher_id=teacher.id,
+        observer_id=teacher.id,
+        subject="Maths",
+        grade="P4",
+        observed_on=date(2026, 11, 2),
+    )
+    session.add(observation)
+    session.flush()
+    practice = session.scalars(select(TeachingPractice)).first()
+    assert practice is not None
+    rating = PracticeRating(observation_id=observation.id, practice_id=practice.id, rating=4)
+    held = f.held_session(session, f.cycle(session, f.cop(session, school)))
+    attendance = Attendance(session_id=held.id, person_id=teacher.id, present=True)
+    report = SessionReport(session_id=held.id, main_discussions="Exit tickets")
+    session.add_all([rating, attendance, report])
+    session.flush()
+    for row in (rating, attendance, report):
+        assert [r.school_id for r in _audit(session, row.id)] == [school.id], type(row).__name__
