@@ -8,18 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 from streamlit.errors import StreamlitAPIException
 
 from cop import cemc as rules
-from cop.access import AccessDenied, Page
+from cop.access import Page
 from cop.cemc import MarksInput
-from cop.errors import EditConflict, ValidationError
+from cop.errors import EditConflict
 from cop.self_assessment import school_year_of
 from cop.vocab import CemcParticipantRole
-from db.access import actor_of
 from db.engine import session_scope
 from db.tools import cemc
 from ui.admin_widgets import show_errors
@@ -27,6 +24,7 @@ from ui.auth import require_viewer
 from ui.forms import draft, drop_draft, keep_draft, saved_state
 from ui.pdf import PdfSection, render_pdf
 from ui.resources import engine
+from ui.saving import write
 from ui.widgets import table_with_download
 
 viewer = require_viewer(Page.CEMC_GRADEBOOK)
@@ -82,29 +80,23 @@ def _fill(form: str, row: cemc.GradebookRow | None) -> None:
 
 def _save(action: Callable[[Session], object], form: str, done: str) -> None:
     """One audited transaction; a refusal is a message and the typed marks stay on screen."""
-    try:
-        with session_scope(engine(), actor=actor_of(viewer)) as s:
-            action(s)
-    except ValidationError as invalid:
-        show_errors(invalid.errors, LABELS)
-    except EditConflict as conflict:
+
+    def conflicted(conflict: EditConflict) -> None:
         # Saving again applies this person's marks over the version now shown as theirs.
         st.session_state[THEIRS] = {k: (v if v is None else str(v)) for k, v in conflict.theirs.items()}
         st.session_state.setdefault(VERSIONS, {})[form] = conflict.theirs.get("version")
         st.session_state[CONFLICT] = str(conflict)
         st.rerun()  # the form shows their marks above the save button, the typed marks stay
-    except AccessDenied as denied:
-        st.error(str(denied))
-    except (IntegrityError, StaleDataError):
-        st.error(REFUSED)
-    else:
-        drop_draft(viewer, form)
-        for name in FIELDS:  # the next run fills the form afresh (empty, or the saved marks)
-            st.session_state.pop(_wkey(form, name), None)
-        for name in (VERSIONS, THEIRS):
-            st.session_state.pop(name, None)
-        st.session_state[FLASH] = done
-        st.rerun()
+
+    if not write(viewer, action, labels=LABELS, on_conflict=conflicted, raced=REFUSED):
+        return
+    drop_draft(viewer, form)
+    for name in FIELDS:  # the next run fills the form afresh (empty, or the saved marks)
+        st.session_state.pop(_wkey(form, name), None)
+    for name in (VERSIONS, THEIRS):
+        st.session_state.pop(name, None)
+    st.session_state[FLASH] = done
+    st.rerun()
 
 
 def _render_marks_form(form: str, row: cemc.GradebookRow | None) -> MarksInput | None:

@@ -7,22 +7,19 @@ from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
-from cop.access import AccessDenied, Page
-from cop.errors import EditConflict, ValidationError
+from cop.access import Page
+from cop.errors import EditConflict
 from cop.self_assessment import SHORT_NAMES
 from cop.templates import DEFAULT_GROUP, ItemInput, item_inputs
 from cop.vocab import FormKind, SbmStandard
-from db.access import actor_of
 from db.engine import session_scope
 from db.tools import templates as tpl
-from ui.admin_widgets import show_errors
 from ui.auth import require_viewer
 from ui.forms import draft, drop_draft, keep_draft, saved_state
 from ui.resources import engine
+from ui.saving import write
 from ui.widgets import table_with_download
 
 viewer = require_viewer(Page.FORM_TEMPLATES)
@@ -125,26 +122,20 @@ def _save(
     """One audited transaction; refusals become messages, what was typed stays on screen.
 
     `conflict` keeps the other person's version and says where the form shows it; `saved` clears the form."""
-    try:
-        with session_scope(engine(), actor=actor_of(viewer)) as s:
-            action(s)
-    except ValidationError as invalid:
-        show_errors(invalid.errors, labels)
-    except EditConflict as stale:
+
+    def conflicted(stale: EditConflict) -> None:
         if conflict is None:
             st.error(str(stale))
             return
         st.session_state.setdefault(CONFLICT, {})[conflict(stale)] = str(stale)
         st.rerun()  # the form shows theirs above its save button, the typed input stays
-    except AccessDenied as denied:
-        st.error(str(denied))
-    except (IntegrityError, StaleDataError):
-        st.error(REFUSED)
-    else:
-        if saved is not None:
-            saved()
-        st.session_state[FLASH] = done
-        st.rerun()
+
+    if not write(viewer, action, labels=labels, on_conflict=conflicted, raced=REFUSED):
+        return
+    if saved is not None:
+        saved()
+    st.session_state[FLASH] = done
+    st.rerun()
 
 
 def _item_labels(count: int) -> dict[str, str]:

@@ -11,17 +11,16 @@ import streamlit as st
 from sqlalchemy.orm import Session
 
 from cop.access import AccessDenied, Page, Reach
-from cop.errors import EditConflict, ValidationError
+from cop.errors import EditConflict
 from cop.observation import ObservationInput, Practice, may_record
-from db.access import actor_of
 from db.engine import session_scope
 from db.queries.overview import schools_in_reach
 from db.tools import observations as obs
-from ui.admin_widgets import show_errors
 from ui.auth import require_viewer
 from ui.forms import draft, drop_draft, keep_draft, renew_submit_key, saved_state, submit_key
 from ui.pdf import PdfSection, render_pdf
 from ui.resources import engine
+from ui.saving import write
 from ui.widgets import school_picker, table_with_download
 
 viewer = require_viewer(Page.LESSON_OBSERVATIONS)
@@ -43,19 +42,13 @@ FIELDS = ("teacher", "subject", "grade", "observed_on", "notes")
 
 
 def _write(action: Callable[[Session], object], on_conflict: Callable[[EditConflict], None]) -> bool:
-    """One audited transaction; every refusal becomes a message, never a stack trace."""
-    try:
-        with session_scope(engine(), actor=actor_of(viewer)) as s:
-            action(s)
-        return True
-    except ValidationError as invalid:
-        show_errors(invalid.errors, LABELS)
-    except EditConflict as conflict:
+    """One audited transaction; a conflict shows its message, then the other version (`on_conflict`)."""
+
+    def conflicted(conflict: EditConflict) -> None:
         st.warning(str(conflict))
         on_conflict(conflict)
-    except AccessDenied as denied:
-        st.error(str(denied))
-    return False
+
+    return write(viewer, action, labels=LABELS, on_conflict=conflicted)
 
 
 def _keys(form: str, practices: list[Practice]) -> dict[str, str]:

@@ -9,24 +9,21 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from cop import monitoring_visit as rules
 from cop.access import AccessDenied, Page
-from cop.errors import EditConflict, ValidationError
+from cop.errors import EditConflict
 from cop.monitoring_visit import FormItem, MonitoringInput
 from cop.vocab import Role
-from db.access import actor_of
 from db.engine import session_scope
 from db.queries.overview import schools_in_reach
 from db.tools import monitoring_visits as mv
-from ui.admin_widgets import show_errors
 from ui.auth import require_viewer
 from ui.forms import draft, drop_draft, keep_draft, renew_submit_key, saved_state, submit_key
 from ui.pdf import PdfSection, render_pdf
 from ui.resources import engine
+from ui.saving import write
 from ui.widgets import table_with_download
 
 viewer = require_viewer(Page.MONITORING_VISITS)
@@ -156,30 +153,24 @@ def _fields(form: str, items: list[FormItem], schools: dict[str, str]) -> Monito
 
 def _save(form: str, action: Callable[[Session], object], labels: dict[str, str], done: str) -> None:
     """One audited transaction; a refusal is a message, and what was typed stays on screen."""
-    try:
-        with session_scope(engine(), actor=actor_of(viewer)) as s:
-            action(s)
-    except ValidationError as invalid:
-        show_errors(invalid.errors, labels)
-    except EditConflict as conflict:
+
+    def conflicted(conflict: EditConflict) -> None:
         # The next save applies this person's values over the version shown as theirs.
         st.session_state[VERSIONS][form] = conflict.theirs.get("version")
         st.session_state[THEIRS] = {form: conflict.theirs}
         st.error(str(conflict))
-    except AccessDenied as denied:
-        st.error(str(denied))
-    except (IntegrityError, StaleDataError):
-        st.error(REFUSED)
-    else:
-        drop_draft(viewer, form)
-        renew_submit_key(form)
-        rounds = st.session_state.setdefault(ROUNDS, {})
-        rounds[form] = rounds.get(form, 0) + 1  # fresh widgets: an empty form, or the saved visit
-        st.session_state[VERSIONS].pop(form, None)
-        st.session_state[DRAFTED].discard(form)
-        st.session_state.pop(THEIRS, None)
-        st.session_state[FLASH] = done
-        st.rerun()
+
+    if not write(viewer, action, labels=labels, on_conflict=conflicted, raced=REFUSED):
+        return
+    drop_draft(viewer, form)
+    renew_submit_key(form)
+    rounds = st.session_state.setdefault(ROUNDS, {})
+    rounds[form] = rounds.get(form, 0) + 1  # fresh widgets: an empty form, or the saved visit
+    st.session_state[VERSIONS].pop(form, None)
+    st.session_state[DRAFTED].discard(form)
+    st.session_state.pop(THEIRS, None)
+    st.session_state[FLASH] = done
+    st.rerun()
 
 
 def _render_theirs(form: str, items: list[FormItem]) -> None:

@@ -7,25 +7,22 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from cop import self_assessment as rules
-from cop.access import AccessDenied, Page
-from cop.errors import EditConflict, ValidationError
+from cop.access import Page
+from cop.errors import EditConflict
 from cop.self_assessment import SelfAssessmentInput
 from cop.vocab import SbmStandard, Term
-from db.access import actor_of
 from db.engine import session_scope
 from db.queries.overview import schools_in_reach
 from db.tools import self_assessments as sa
-from ui.admin_widgets import show_errors
 from ui.auth import require_viewer
 from ui.charts_self_assessment import progress_chart, progress_frame
 from ui.forms import draft, drop_draft, keep_draft, renew_submit_key, saved_state, submit_key
 from ui.pdf import PdfSection, render_pdf
 from ui.resources import engine
+from ui.saving import write
 from ui.widgets import table_with_download
 
 viewer = require_viewer(Page.SELF_ASSESSMENT)
@@ -89,29 +86,23 @@ def _save(
     action: Callable[[Session], object], form: str, questions: sa.FormQuestions, labels: dict[str, str]
 ) -> None:
     """One audited transaction; a refusal is a message and the typed input stays on screen."""
-    try:
-        with session_scope(engine(), actor=actor_of(viewer)) as s:
-            action(s)
-    except ValidationError as invalid:
-        show_errors(invalid.errors, labels)
-    except EditConflict as conflict:
+
+    def conflicted(conflict: EditConflict) -> None:
         # Saving again applies this person's values over the version now shown as theirs.
         st.session_state[THEIRS] = conflict.theirs
         st.session_state.setdefault(VERSIONS, {})[form] = conflict.theirs.get("version")
         st.session_state[CONFLICT] = str(conflict)
         st.rerun()  # the form shows their version above the save button, the typed input stays
-    except AccessDenied as denied:
-        st.error(str(denied))
-    except (IntegrityError, StaleDataError):
-        st.error(REFUSED)
-    else:
-        drop_draft(viewer, form)
-        renew_submit_key(form)
-        _forget(form, questions)
-        for name in (VERSIONS, THEIRS):
-            st.session_state.pop(name, None)
-        st.session_state[FLASH] = "Self-assessment saved."
-        st.rerun()
+
+    if not write(viewer, action, labels=labels, on_conflict=conflicted, raced=REFUSED):
+        return
+    drop_draft(viewer, form)
+    renew_submit_key(form)
+    _forget(form, questions)
+    for name in (VERSIONS, THEIRS):
+        st.session_state.pop(name, None)
+    st.session_state[FLASH] = "Self-assessment saved."
+    st.rerun()
 
 
 def _render_form() -> None:

@@ -6,22 +6,20 @@ from collections.abc import Callable
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cop.access import AccessDenied, Page
-from cop.errors import CopRuleError, EditConflict, ValidationError
+from cop.errors import EditConflict
 from cop.session_report import attendance_line, record_rows
 from cop.vocab import ActionStatus, ControlCategory, Role, SessionKind
-from db.access import actor_of
 from db.engine import session_scope
 from db.queries.overview import schools_in_reach
 from db.tools import session_reports as reports
-from ui.admin_widgets import show_errors
 from ui.auth import require_viewer
 from ui.forms import draft, drop_draft, keep_draft, saved_state
 from ui.pdf import PdfSection, render_pdf
 from ui.resources import engine
+from ui.saving import write
 from ui.widgets import school_picker, table_with_download
 
 viewer = require_viewer(Page.SESSION_REPORTS)
@@ -47,22 +45,15 @@ def _kind(kind: str, sequence: int) -> str:
 def _write(
     action: Callable[[Session], object], on_conflict: Callable[[EditConflict], None] | None = None
 ) -> bool:
-    """One audited transaction; every refusal becomes a message, never a stack trace."""
-    try:
-        with session_scope(engine(), actor=actor_of(viewer)) as s:
-            action(s)
-        return True
-    except ValidationError as invalid:
-        show_errors(invalid.errors, LABELS)
-    except EditConflict as conflict:
+    """One audited transaction; a conflict shows its message, then the other version (`on_conflict`)."""
+
+    def conflicted(conflict: EditConflict) -> None:
         st.warning(str(conflict))
         if on_conflict is not None:
             on_conflict(conflict)
-    except (AccessDenied, CopRuleError) as refused:
-        st.error(str(refused))
-    except IntegrityError:
-        st.error("Someone saved this report at the same moment: open it again to see their text.")
-    return False
+
+    raced = "Someone saved this report at the same moment: open it again to see their text."
+    return write(viewer, action, labels=LABELS, on_conflict=conflicted, raced=raced)
 
 
 def _render_filters() -> tuple[list[reports.ReportRow], list[reports.ReportRow]]:

@@ -8,24 +8,21 @@ from typing import Any
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from cop import ttc_visit as rules
 from cop.access import AccessDenied, Page
-from cop.errors import EditConflict, ValidationError
+from cop.errors import EditConflict
 from cop.ttc_visit import Mark, TtcVisitInput
 from cop.vocab import Role
-from db.access import actor_of
 from db.engine import session_scope
 from db.queries.overview import schools_in_reach
 from db.tools import ttc_visits as tv
-from ui.admin_widgets import show_errors
 from ui.auth import require_viewer
 from ui.forms import draft, drop_draft, keep_draft, renew_submit_key, saved_state, submit_key
 from ui.pdf import PdfSection, render_pdf
 from ui.resources import engine
+from ui.saving import write
 from ui.widgets import table_with_download
 
 viewer = require_viewer(Page.TTC_VISITS)
@@ -185,30 +182,24 @@ def _fields(form: str, shape: tv.TtcForm | None, schools: dict[str, str] | None)
 
 def _save(form: str, action: Callable[[Session], object], done: str) -> None:
     """One audited transaction; a refusal is a message, and what was typed stays on screen."""
-    try:
-        with session_scope(engine(), actor=actor_of(viewer)) as s:
-            action(s)
-    except ValidationError as invalid:
-        show_errors(invalid.errors, rules.FIELD_LABELS)
-    except EditConflict as conflict:
+
+    def conflicted(conflict: EditConflict) -> None:
         # The next save applies this person's values over the version shown as theirs.
         st.session_state[VERSIONS][form] = conflict.theirs.get("version")
         st.session_state[THEIRS] = {form: conflict.theirs}
         st.error(str(conflict))
-    except AccessDenied as denied:
-        st.error(str(denied))
-    except (IntegrityError, StaleDataError):
-        st.error(REFUSED)
-    else:
-        drop_draft(viewer, form)
-        renew_submit_key(form)
-        rounds = st.session_state.setdefault(ROUNDS, {})
-        rounds[form] = rounds.get(form, 0) + 1  # fresh widgets: an empty form, or the saved visit
-        st.session_state[VERSIONS].pop(form, None)
-        st.session_state[DRAFTED].discard(form)
-        st.session_state.pop(THEIRS, None)
-        st.session_state[FLASH] = done
-        st.rerun()
+
+    if not write(viewer, action, labels=rules.FIELD_LABELS, on_conflict=conflicted, raced=REFUSED):
+        return
+    drop_draft(viewer, form)
+    renew_submit_key(form)
+    rounds = st.session_state.setdefault(ROUNDS, {})
+    rounds[form] = rounds.get(form, 0) + 1  # fresh widgets: an empty form, or the saved visit
+    st.session_state[VERSIONS].pop(form, None)
+    st.session_state[DRAFTED].discard(form)
+    st.session_state.pop(THEIRS, None)
+    st.session_state[FLASH] = done
+    st.rerun()
 
 
 def _render_new(schools: dict[str, str]) -> None:
