@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
+from cop.access import AccessDenied
 from cop.errors import EditConflict
 from db.models import FormTemplate
 
@@ -24,6 +25,22 @@ def existing_by_key(session: Session, model: type[M], idempotency_key: str | Non
     if not idempotency_key:
         return None
     return session.scalar(select(model).where(model.idempotency_key == idempotency_key))  # type: ignore[attr-defined]
+
+
+def one_in_reach(
+    session: Session, model: type[M], record_id: uuid.UUID | str, in_reach: ColumnElement[bool], what: str
+) -> M:
+    """The record, if `in_reach` lets the viewer read it; else one refusal whether or not it exists (so
+    ids cannot be probed), malformed ids included."""
+    refused = AccessDenied(f"That {what} is not in your reach.")
+    try:
+        rid = uuid.UUID(str(record_id))
+    except ValueError:
+        raise refused from None
+    row = session.scalar(select(model).where(model.id == rid, in_reach))  # type: ignore[attr-defined]
+    if row is None:
+        raise refused
+    return row
 
 
 def check_version(row: Any, version: int | None, what: str, fields: tuple[str, ...] = ()) -> None:

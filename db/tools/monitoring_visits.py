@@ -17,7 +17,7 @@ from cop.monitoring_visit import FormItem, MonitoringInput
 from cop.vocab import FormKind, Role
 from db.access import ensure_school_in_reach, school_ids_in_reach
 from db.models import Cop, District, FormTemplate, MonitoringVisit, Person, School
-from db.records import check_version, existing_by_key
+from db.records import check_version, existing_by_key, one_in_reach
 
 MAX_LIST = 1000
 RATING_COLUMNS = (*rules.PRACTICE_FIELDS, *rules.ENABLER_FIELDS)
@@ -213,14 +213,7 @@ def monitoring_visits(
 def _visit_in_reach(session: Session, viewer: Viewer, visit_id: uuid.UUID | str) -> MonitoringVisit:
     """The visit, if the viewer may read it; otherwise a refusal that does not say whether it exists."""
     _require_reader(viewer)
-    try:
-        vid = uuid.UUID(str(visit_id))
-    except ValueError:
-        raise AccessDenied("That monitoring visit is not in your reach.") from None
-    visit = session.scalar(select(MonitoringVisit).where(MonitoringVisit.id == vid, _in_reach(viewer)))
-    if visit is None:
-        raise AccessDenied("That monitoring visit is not in your reach.")
-    return visit
+    return one_in_reach(session, MonitoringVisit, visit_id, _in_reach(viewer), "monitoring visit")
 
 
 def monitoring_visit(session: Session, viewer: Viewer, visit_id: uuid.UUID | str) -> MonitoringVisitDetail:

@@ -16,7 +16,7 @@ from cop.ttc_visit import ChecklistItem, Mark, TtcVisitInput
 from cop.vocab import FormKind, Role
 from db.access import ensure_school_in_reach, school_ids_in_reach
 from db.models import District, FormTemplate, Person, School, TtcVisit, TtcVisitItem
-from db.records import check_version, existing_by_key
+from db.records import check_version, existing_by_key, one_in_reach
 
 MAX_LIST = 1000
 CONFLICT_FIELDS = ("visit_date", "facilitator_id", "feedback_to_facilitator", "version")
@@ -247,14 +247,7 @@ def ttc_visits(
 def _visit_in_reach(session: Session, viewer: Viewer, visit_id: uuid.UUID | str) -> TtcVisit:
     """The visit, if the viewer may read it; otherwise a refusal that does not say whether it exists."""
     _require_reader(viewer)
-    try:
-        vid = uuid.UUID(str(visit_id))
-    except ValueError:
-        raise AccessDenied("That TTC visit is not in your reach.") from None
-    visit = session.scalar(select(TtcVisit).where(TtcVisit.id == vid, _in_reach(viewer)))
-    if visit is None:
-        raise AccessDenied("That TTC visit is not in your reach.")
-    return visit
+    return one_in_reach(session, TtcVisit, visit_id, _in_reach(viewer), "TTC visit")
 
 
 def ttc_visit(session: Session, viewer: Viewer, visit_id: uuid.UUID | str) -> TtcVisitDetail:
