@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -12,7 +14,46 @@ from sqlalchemy.orm import Session
 
 from db.bootstrap import migrate
 from db.engine import make_engine
+from tests.matrix_support import TALLY
 from tests.pg import fresh_database, server_admin_url
+
+# Counts of the access matrix, summed over xdist workers (each worker's module fixture fills TALLY).
+_MATRIX_TOTAL: Counter[str] = Counter()
+_E2E = Path(__file__).parent / "e2e"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The browser tests run one after another on one worker: each starts servers and a Chromium, and
+    two at once on a small machine would only make each other slow."""
+    for item in items:
+        if _E2E in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.xdist_group("e2e"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if (out := getattr(session.config, "workeroutput", None)) is not None:
+        out["matrix_tally"] = dict(TALLY)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: object, error: object) -> None:
+    _MATRIX_TOTAL.update(getattr(node, "workeroutput", {}).get("matrix_tally", {}))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line per access-matrix tier: cases run, and how many found a leak or an unauthorised write."""
+    total = _MATRIX_TOTAL or TALLY
+    for tier, detail in (
+        ("pages", ""),
+        ("functions", f", {total['function calls']} calls, {total['rows checked']} rows checked"),
+        ("writes", f", and {total['write controls']} administrator controls that wrote"),
+    ):
+        run, clean = total[f"{tier} run"], total[f"{tier} clean"]
+        if run:
+            problem = "unauthorised writes" if tier == "writes" else "leaks"
+            terminalreporter.write_line(
+                f"access matrix, {tier}: {run} cases{detail}; {run - clean} {problem}"
+            )
 
 
 @pytest.fixture(scope="session")

@@ -27,7 +27,12 @@ def server_admin_url() -> str:
 
 
 def fresh_database(admin_url: str, name: str) -> str:
-    """Drop and create database `name` on the admin URL's server; return its SQLAlchemy URL."""
+    """Drop and create database `name` on the admin URL's server; return its SQLAlchemy URL.
+
+    Under pytest-xdist every worker gets its own copy (`name_gw0`, ...): on a shared DATABASE_URL
+    server two workers would otherwise drop each other's database."""
+    if worker := os.environ.get("PYTEST_XDIST_WORKER"):
+        name = f"{name}_{worker}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))

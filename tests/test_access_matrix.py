@@ -70,27 +70,6 @@ ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted(p.name for p in (ROOT / "pages").glob("*.py"))
 
 
-@pytest.fixture(scope="module", autouse=True)
-def matrix_summary(request: pytest.FixtureRequest) -> Iterator[None]:
-    """At the end of the module, one line per tier: cases run, and how many found a leak or a write."""
-    TALLY.clear()
-    yield
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    capture = request.config.pluginmanager.get_plugin("capturemanager")
-    if reporter is None or capture is None:
-        return
-    with capture.global_and_fixture_disabled():
-        reporter.write_line("")
-        for tier, detail in (
-            ("pages", ""),
-            ("functions", f", {TALLY['function calls']} calls, {TALLY['rows checked']} rows checked"),
-            ("writes", f", and {TALLY['write controls']} administrator controls that wrote"),
-        ):
-            run, clean = TALLY[f"{tier} run"], TALLY[f"{tier} clean"]
-            problem = "unauthorised writes" if tier == "writes" else "leaks"
-            reporter.write_line(f"access matrix, {tier}: {run} cases{detail}; {run - clean} {problem}")
-
-
 # --- tier 1: pages, as each person, on the committed demo database ------------------------------------
 
 
