@@ -16,13 +16,12 @@ from cop.access import Page
 from cop.cemc import MarksInput
 from cop.errors import EditConflict
 from cop.self_assessment import school_year_of
-from cop.vocab import CemcParticipantRole
 from db.engine import session_scope
 from db.tools import cemc
 from ui.admin_widgets import show_errors
 from ui.auth import require_viewer
 from ui.forms import draft, drop_draft, keep_draft, saved_state
-from ui.pdf import PdfSection, render_pdf
+from ui.reports import CEMC_ROLES, cemc_mark_text, cemc_marks_pdf
 from ui.resources import engine
 from ui.saving import write
 from ui.widgets import table_with_download
@@ -45,7 +44,6 @@ LABELS = {
     "first_session_id": "First CoP session",
     **{m: f"{rules.LABELS[m]} (/{rules.MAXIMA[m]})" for m in rules.MARKS},
 }
-ROLES = CemcParticipantRole.options()
 REPORTS_PAGE = Path(__file__).with_name("session_reports.py")  # a colleague's page, present or not
 REFUSED = "These marks were saved meanwhile elsewhere: reload the page to see them."
 
@@ -117,7 +115,7 @@ def _render_marks_form(form: str, row: cemc.GradebookRow | None) -> MarksInput |
             format_func=lambda i: found[i].label if i else "Choose a participant",
             **keep,
         )
-        roles = found[pid].roles if pid else tuple(ROLES)
+        roles = found[pid].roles if pid else tuple(CEMC_ROLES)
     else:
         pid, roles = row.participant_id, row.roles
     if st.session_state.get(_wkey(form, "participant_role")) not in roles:
@@ -126,7 +124,11 @@ def _render_marks_form(form: str, row: cemc.GradebookRow | None) -> MarksInput |
         )
     left, right = st.columns(2)
     left.selectbox(
-        "Takes part as", roles, key=_wkey(form, "participant_role"), format_func=ROLES.__getitem__, **keep
+        "Takes part as",
+        roles,
+        key=_wkey(form, "participant_role"),
+        format_func=CEMC_ROLES.__getitem__,
+        **keep,
     )
     right.text_input("Cohort (year)", key=_wkey(form, "cohort"), max_chars=4, **keep)
     for column, name in zip(st.columns(3), rules.MARKS, strict=True):
@@ -172,7 +174,7 @@ def _render_list() -> cemc.GradebookRow | None:
     cols = st.columns(3)
     cohort = cols[0].selectbox("Cohort", [None, *known_cohorts], format_func=lambda c: c or "All")
     role = cols[1].selectbox(
-        "Taking part as", [None, *ROLES], format_func=lambda r: "Anyone" if r is None else ROLES[r]
+        "Taking part as", [None, *CEMC_ROLES], format_func=lambda r: "Anyone" if r is None else CEMC_ROLES[r]
     )
     search = cols[2].text_input("Name contains", key="cemc_filter_name")
     with session_scope(engine()) as s:
@@ -180,7 +182,7 @@ def _render_list() -> cemc.GradebookRow | None:
     frame = pd.DataFrame(
         {
             "Participant": r.participant,
-            "Takes part as": ROLES[r.participant_role],
+            "Takes part as": CEMC_ROLES[r.participant_role],
             "School / district": r.school or (f"{r.district} district" if r.district else ""),
             "Cohort": r.cohort,
             "First-session report /30": r.first_session_report,
@@ -204,35 +206,6 @@ def _render_list() -> cemc.GradebookRow | None:
         "Open a participant's marks", [None, *labels], format_func=lambda i: "—" if i is None else labels[i]
     )
     return next((r for r in rows if r.id == chosen), None)
-
-
-def _mark_text(row: cemc.GradebookRow, name: str) -> str:
-    value = getattr(row, name)
-    return "not marked yet" if value is None else f"{value:g} / {rules.MAXIMA[name]}"
-
-
-def _pdf(row: cemc.GradebookRow) -> bytes:
-    shares = {
-        "first_session_report": "half of module 1 formative",
-        "field_visit": "half of module 2 formative",
-        "final_exam": "module 1 summative",
-    }
-    marks = [(rules.LABELS[m], f"{_mark_text(row, m)} ({shares[m]})") for m in rules.MARKS]
-    if row.first_session_date:
-        marks.append(("First CoP session", f"{row.first_session_date:%d %B %Y}"))
-    modules = [
-        (f"Module {t.module}", t.describe().split(": ", 1)[1])
-        for t in (row.totals.module1, row.totals.module2)
-    ]
-    where = row.school or (f"{row.district} district" if row.district else "")
-    context = (
-        f"{ROLES[row.participant_role]}, {where} - cohort {row.cohort} - marked by {row.assessor or '-'}"
-    )
-    note = (
-        "Each formative mark is half of its module's formative score; the other halves are not recorded here."
-    )
-    sections = [PdfSection("Marks", marks), PdfSection("Module totals (recorded part)", modules, text=note)]
-    return render_pdf(f"CPD CEMC marks: {row.participant}", context, sections)
 
 
 def _render_first_session(row: cemc.GradebookRow) -> None:
@@ -262,11 +235,13 @@ def _render_first_session(row: cemc.GradebookRow) -> None:
 def _render_row(row: cemc.GradebookRow) -> None:
     st.subheader(f"{row.participant}, cohort {row.cohort}")
     for column, name in zip(st.columns(3), rules.MARKS, strict=True):
-        column.metric(LABELS[name], _mark_text(row, name).split(" / ")[0])
+        column.metric(LABELS[name], cemc_mark_text(row, name).split(" / ")[0])
     _render_first_session(row)
     st.markdown("\n".join(f"- {t.describe()}" for t in (row.totals.module1, row.totals.module2)))
     name = f"cemc_{row.participant.replace(' ', '_').lower()}_{row.cohort}.pdf"
-    st.download_button("Download PDF", _pdf(row), file_name=name, mime="application/pdf", on_click="ignore")
+    st.download_button(
+        "Download PDF", cemc_marks_pdf(row), file_name=name, mime="application/pdf", on_click="ignore"
+    )
     with session_scope(engine()) as s:
         editable = cemc.may_edit_marks(s, viewer, row.id)
     if editable:

@@ -29,7 +29,7 @@ from db.tools import field_visits as fv
 from ui.admin_widgets import show_errors
 from ui.auth import current_viewer, require_viewer
 from ui.forms import draft, drop_draft, keep_draft, renew_submit_key, saved_state, submit_key
-from ui.pdf import PdfSection, render_pdf
+from ui.reports import FIELD_VISIT_TEXTS, field_visit_pdf
 from ui.resources import engine
 from ui.widgets import table_with_download
 
@@ -40,19 +40,13 @@ TAB, PICKED, EDITING, NOTICE = "fv_tab", "fv_picked", "fv_editing", "fv_notice"
 NEW = "field_visit:new"
 LIMIT = 500
 TABS = ("Visits", "Record a visit")
-TEXTS = {
-    "priority_challenges": "SBM's priority challenge(s)",
-    "coaching_given": "Coaching given",
-    "sbm_cpd_progress": "SBM's CPD progress",
-    "school_cpd_activities": "School's CPD activities",
-}
 LABELS = {
     "sbm_id": "SBM visited",
     "visit_date": "Date of the visit",
     "practice_rating": "Practice rating",
     "steps": "Agreed next steps",
     "access": "Access",
-    **TEXTS,
+    **FIELD_VISIT_TEXTS,
 }
 STEP_LABELS = {"description": "what", "owner": "who", "due_on": "due date"}
 # Widgets accept any date in this span; the rules say which ones make sense (no future visit, ...).
@@ -88,7 +82,7 @@ def _storable(value: Any) -> Any:
 
 def _names(rows: list[dict[str, Any]]) -> list[str]:
     steps = [f"step{r['uid']}_{part}" for r in rows for part in ("description", "owner", "due_on")]
-    return ["sbm_id", "visit_date", *TEXTS, "practice_rating", *steps]
+    return ["sbm_id", "visit_date", *FIELD_VISIT_TEXTS, "practice_rating", *steps]
 
 
 def _blank(today: date) -> dict[str, Any]:
@@ -96,7 +90,9 @@ def _blank(today: date) -> dict[str, Any]:
 
 
 def _of_detail(d: fv.FieldVisitDetail) -> dict[str, Any]:
-    payload: dict[str, Any] = {n: getattr(d, n) for n in ("sbm_id", "visit_date", *TEXTS, "practice_rating")}
+    payload: dict[str, Any] = {
+        n: getattr(d, n) for n in ("sbm_id", "visit_date", *FIELD_VISIT_TEXTS, "practice_rating")
+    }
     payload["version"] = d.version
     payload["rows"] = [
         {"uid": i, "action_id": s.action_id, "action_version": s.version, "status": s.status}
@@ -123,7 +119,7 @@ def _load(form: str, initial: dict[str, Any]) -> None:
         value = payload.get(name)
         if name.endswith("date") or name.endswith("due_on"):
             value = _as_date(value)
-        elif name in TEXTS or name.endswith("description"):
+        elif name in FIELD_VISIT_TEXTS or name.endswith("description"):
             value = str(value or "")
         elif name == "practice_rating" and value not in PRACTICE_RATINGS:
             value = None
@@ -156,7 +152,7 @@ def _input(form: str) -> FieldVisitInput:
         )
         for r in st.session_state.get(_k(form, "rows"), [])
     )
-    texts = {name: value(name) or "" for name in TEXTS}
+    texts = {name: value(name) or "" for name in FIELD_VISIT_TEXTS}
     return FieldVisitInput(
         value("sbm_id"), value("visit_date"), practice_rating=value("practice_rating"), steps=steps, **texts
     )
@@ -336,7 +332,7 @@ def _render_form(form: str, detail: fv.FieldVisitDetail | None) -> None:
         **ANY_DATE,
         **_live(form),
     )
-    for name, label in TEXTS.items():
+    for name, label in FIELD_VISIT_TEXTS.items():
         st.text_area(label, key=_k(form, name), max_chars=MAX_TEXT, height=100, **_live(form))
     st.radio(
         "Practice rating (the SBM's practice as you saw it, 1-4)",
@@ -376,7 +372,7 @@ def _render_report_body(d: fv.FieldVisitDetail) -> None:
         f"SBM: {d.sbm} · visited by {d.facilitator} (UR-CE) · {d.school} ({d.school_code}), {d.district}"
     )
     st.markdown(f"**Practice rating:** {rating_label(d.practice_rating) or 'not given'}")
-    for name, label in TEXTS.items():
+    for name, label in FIELD_VISIT_TEXTS.items():
         st.markdown(f"**{label}**  \n{_md(getattr(d, name)) or '-'}")
     steps = pd.DataFrame(
         [
@@ -393,33 +389,6 @@ def _render_report_body(d: fv.FieldVisitDetail) -> None:
     st.dataframe(steps, hide_index=True, width="stretch")
 
 
-def _pdf(d: fv.FieldVisitDetail) -> bytes:
-    when = day_label(d.visit_date)
-    rows = [
-        ("School", f"{d.school} ({d.school_code}), {d.district} district"),
-        ("SBM visited", d.sbm),
-        ("UR-CE facilitator", d.facilitator),
-        ("Date of the visit", when),
-        ("Practice rating", f"{rating_label(d.practice_rating)} (scale 1-4)" if d.practice_rating else "-"),
-    ]
-    # Full-width paragraphs, a blank line apart: in the two-column rows, steps ran into each other.
-    steps = "\n\n".join(
-        f"{i}. {s.description}\n    Owner: {s.owner or '-'}  |  due {day_label(s.due_on)}  |  "
-        f"{ActionStatus(s.status).label.lower()}"
-        for i, s in enumerate(d.steps, 1)
-    )
-    sections = [PdfSection("The visit", rows)]
-    sections += [PdfSection(label, text=getattr(d, name) or "-") for name, label in TEXTS.items()]
-    sections.append(PdfSection("Agreed next steps", text=steps or "-"))
-    context = f"{d.sbm} (SBM), {d.school} - visited by {d.facilitator} on {when}"
-    return render_pdf(
-        "Supportive field visit report",
-        context,
-        sections,
-        footer="CoP Dashboard - shared with the SBM and their head teacher",
-    )
-
-
 def _render_report(d: fv.FieldVisitDetail) -> None:
     st.subheader(f"Visit to {d.sbm} on {day_label(d.visit_date)}")
     _render_report_body(d)
@@ -429,7 +398,7 @@ def _render_report(d: fv.FieldVisitDetail) -> None:
     left, right = st.columns([1, 3])
     left.download_button(
         "Download PDF",
-        _pdf(d),
+        field_visit_pdf(d),
         file_name=f"field_visit_{d.visit_date}_{slug}.pdf",
         mime="application/pdf",
         on_click="ignore",

@@ -18,7 +18,7 @@ from db.queries.overview import schools_in_reach
 from db.tools import observations as obs
 from ui.auth import require_viewer
 from ui.forms import draft, drop_draft, keep_draft, renew_submit_key, saved_state, submit_key
-from ui.pdf import PdfSection, render_pdf
+from ui.reports import observation_pdf
 from ui.resources import engine
 from ui.saving import write
 from ui.widgets import school_picker, table_with_download
@@ -230,27 +230,6 @@ def _render_edit(view: obs.ObservationView) -> None:
             st.rerun()
 
 
-def _pdf(view: obs.ObservationView) -> bytes:
-    lesson = [
-        ("Teacher", view.teacher),
-        ("Subject", view.subject),
-        ("Grade", view.grade),
-        ("Date", view.observed_on),
-        ("Observer", view.observer),
-        ("Average rating", f"{view.mean_rating} / 5" if view.mean_rating else None),
-    ]
-    ratings = [(f"{r.rating} / 5", r.label + ("" if r.is_active else " (retired)")) for r in view.ratings]
-    sections = [
-        PdfSection("Lesson", lesson),
-        PdfSection("Teaching practices (1 = not seen, 5 = excellent)", ratings),
-        PdfSection("Notes", text=view.notes or "No notes."),
-    ]
-    title = f"Lesson observation: {view.teacher}"
-    return render_pdf(
-        title, f"{view.school} - {view.subject}, {view.grade} - {view.observed_on:%d %B %Y}", sections
-    )
-
-
 def _render_view(view: obs.ObservationView) -> None:
     st.subheader(f"{view.teacher}: {view.subject}, {view.grade}, {view.observed_on:%d %b %Y}")
     st.caption(f"{view.school} · observed by {view.observer} · average {view.mean_rating or '-'} / 5")
@@ -263,7 +242,7 @@ def _render_view(view: obs.ObservationView) -> None:
         st.markdown("**Notes**  \n" + view.notes.replace("$", "\\$").replace("\n", "  \n"))
     st.download_button(
         "Download PDF",
-        _pdf(view),
+        observation_pdf(view),
         file_name=f"lesson_observation_{view.observed_on}.pdf",
         mime="application/pdf",
         on_click="ignore",

@@ -21,7 +21,7 @@ from db.queries.overview import schools_in_reach
 from db.tools import monitoring_visits as mv
 from ui.auth import require_viewer
 from ui.forms import draft, drop_draft, keep_draft, renew_submit_key, saved_state, submit_key
-from ui.pdf import PdfSection, render_pdf
+from ui.reports import monitoring_question_rows, monitoring_visit_pdf
 from ui.resources import engine
 from ui.saving import write
 from ui.widgets import table_with_download
@@ -220,34 +220,6 @@ def _render_edit(d: mv.MonitoringVisitDetail, schools: dict[str, str]) -> None:
     _render_theirs(form, d.items)
 
 
-def _question_rows(d: mv.MonitoringVisitDetail) -> list[tuple[str, str]]:
-    """(rating, question) of every question, in the form's order."""
-    rows = [(rules.rating_text(d.ratings[n]), label) for n, label in rules.practice_labels(d.items).items()]
-    for item in rules.extra_items(d.items):
-        value = d.answers.get(item.key)
-        rows.append((rules.rating_text(value, item.scale) if item.scale else str(value or "-"), item.label))
-    return rows
-
-
-def _pdf(d: mv.MonitoringVisitDetail) -> bytes:
-    mean = rules.enabler_mean(d.ratings)
-    visit = [
-        ("Visitor", rules.visitor_label(d.visitor, d.visitor_role)),
-        ("CoP observed", d.cop or "The school as a whole"),
-        ("Form", f"CoP monitoring form, revision {d.revision or '-'}"),
-        ("Rating scale", "1 not yet, 2 emerging, 3 established, 4 strong"),
-    ]
-    enablers = [(rules.rating_text(d.ratings[n]), label) for n, label in rules.ENABLER_FIELDS.items()]
-    sections = [
-        PdfSection("Visit", visit),
-        PdfSection("CoP practice", _question_rows(d)),
-        PdfSection(f"The six key enablers (average {mean if mean is not None else '-'})", enablers),
-        *(PdfSection(label, text=d.texts[n] or "-") for n, label in rules.TEXT_FIELDS.items()),
-    ]
-    context = f"{d.school} ({d.school_code}), {d.district} district - visit on {d.visit_date:%d %B %Y}"
-    return render_pdf(f"CoP monitoring visit - {d.school}", context, sections)
-
-
 def _render_visit(visit_id: str, schools: dict[str, str]) -> None:
     with session_scope(engine()) as s:
         d = mv.monitoring_visit(s, viewer, visit_id)
@@ -256,7 +228,9 @@ def _render_visit(visit_id: str, schools: dict[str, str]) -> None:
         f"CoP: {d.cop or 'the school as a whole'} · by {rules.visitor_label(d.visitor, d.visitor_role)}"
     )
     left, right = st.columns(2)
-    left.dataframe(pd.DataFrame(_question_rows(d), columns=["Rating", "CoP practice"]), hide_index=True)
+    left.dataframe(
+        pd.DataFrame(monitoring_question_rows(d), columns=["Rating", "CoP practice"]), hide_index=True
+    )
     enablers = [(rules.rating_text(d.ratings[n]), label) for n, label in rules.ENABLER_FIELDS.items()]
     right.dataframe(pd.DataFrame(enablers, columns=["Rating", "Enabler"]), hide_index=True)
     right.metric("Enablers, average", rules.enabler_mean(d.ratings) or "–")
@@ -264,7 +238,7 @@ def _render_visit(visit_id: str, schools: dict[str, str]) -> None:
         st.markdown(f"**{label}**\n\n{d.texts[name] or '–'}")
     st.download_button(
         "Download PDF",
-        _pdf(d),
+        monitoring_visit_pdf(d),
         file_name=f"monitoring_visit_{d.visit_date}.pdf",
         mime="application/pdf",
         on_click="ignore",

@@ -20,7 +20,7 @@ from db.tools import self_assessments as sa
 from ui.auth import require_viewer
 from ui.charts_self_assessment import progress_chart, progress_frame
 from ui.forms import draft, drop_draft, keep_draft, renew_submit_key, saved_state, submit_key
-from ui.pdf import PdfSection, render_pdf
+from ui.reports import SELF_ASSESSMENT_TEXTS, indicators_of, self_assessment_pdf
 from ui.resources import engine
 from ui.saving import write
 from ui.widgets import table_with_download
@@ -31,7 +31,6 @@ viewer = require_viewer(Page.SELF_ASSESSMENT)
 FLASH, VERSIONS, THEIRS, CONFLICT = "cop_sa_flash", "cop_sa_versions", "cop_sa_theirs", "cop_sa_conflict"
 YEAR, TERM, TAB = "cop_sa_year", "cop_sa_term", "cop_sa_tab"
 FORM_TAB, LIST_TAB = "My self-assessment", "Self-assessments and progress"
-TEXTS = {"cpd_activities": "CPD activities implemented", "impact_reflection": "Reflection on their impact"}
 REFUSED = "Someone saved this term's record meanwhile: reload the page to see it."
 today = date.today()
 
@@ -45,10 +44,6 @@ def _year(y: int | None) -> str:
     return "Any" if y is None else f"{y}/{str(y + 1)[-2:]}"
 
 
-def _of(questions: sa.FormQuestions, standard: SbmStandard) -> list[rules.Indicator]:
-    return [q for q in questions.indicators if q.standard is standard]
-
-
 def _wkey(form: str, name: str) -> str:
     return f"sa|{form}|{name}"
 
@@ -56,7 +51,10 @@ def _wkey(form: str, name: str) -> str:
 def _values(form: str, questions: sa.FormQuestions) -> dict[str, object]:
     """What the form's widgets hold now (the draft payload)."""
     answers = {q.key: st.session_state.get(_wkey(form, q.key)) for q in questions.indicators}
-    return {"answers": answers, **{n: st.session_state.get(_wkey(form, n)) or "" for n in TEXTS}}
+    return {
+        "answers": answers,
+        **{n: st.session_state.get(_wkey(form, n)) or "" for n in SELF_ASSESSMENT_TEXTS},
+    }
 
 
 def _fill(form: str, questions: sa.FormQuestions, record: sa.SelfAssessmentDetail | None) -> None:
@@ -66,19 +64,23 @@ def _fill(form: str, questions: sa.FormQuestions, record: sa.SelfAssessmentDetai
     draft kept on every change brings it back."""
     if _wkey(form, "cpd_activities") in st.session_state:
         return
-    saved = {"answers": record.answers, **{n: getattr(record, n) for n in TEXTS}} if record else {}
+    saved = (
+        {"answers": record.answers, **{n: getattr(record, n) for n in SELF_ASSESSMENT_TEXTS}}
+        if record
+        else {}
+    )
     source = draft(viewer, form) or saved
     answers = source.get("answers") or {}
     for q in questions.indicators:
         value = answers.get(q.key)
         st.session_state[_wkey(form, q.key)] = value if value in range(q.low, q.high + 1) else None
-    for name in TEXTS:
+    for name in SELF_ASSESSMENT_TEXTS:
         st.session_state[_wkey(form, name)] = str(source.get(name) or "")
 
 
 def _forget(form: str, questions: sa.FormQuestions) -> None:
     """Empty the form's widgets, so the next run fills them from the saved record."""
-    for name in [*(q.key for q in questions.indicators), *TEXTS]:
+    for name in [*(q.key for q in questions.indicators), *SELF_ASSESSMENT_TEXTS]:
         st.session_state.pop(_wkey(form, name), None)
 
 
@@ -125,9 +127,9 @@ def _render_form() -> None:
     keep = {"on_change": lambda: keep_draft(viewer, form, _values(form, questions))}
     for standard in SbmStandard:
         st.markdown(f"**{standard.label}**")
-        for q in _of(questions, standard):
+        for q in indicators_of(questions, standard):
             st.radio(q.label, range(q.low, q.high + 1), key=_wkey(form, q.key), horizontal=True, **keep)
-    for name, label in TEXTS.items():
+    for name, label in SELF_ASSESSMENT_TEXTS.items():
         st.text_area(label, key=_wkey(form, name), max_chars=rules.TEXT_MAX, **keep)
     has_draft = bool(draft(viewer, form))
     saved_state(
@@ -144,7 +146,7 @@ def _render_form() -> None:
     data = SelfAssessmentInput(
         year, term, values["answers"], values["cpd_activities"], values["impact_reflection"]
     )  # type: ignore[arg-type]
-    labels = {**TEXTS, "school_year": "School year", "term": "Term", "answers": "Ratings"}
+    labels = {**SELF_ASSESSMENT_TEXTS, "school_year": "School year", "term": "Term", "answers": "Ratings"}
     labels |= {f"answer_{q.key}": f"“{q.label}”" for q in questions.indicators}
     if record is None:
         key = submit_key(form)
@@ -204,24 +206,6 @@ def _render_history() -> sa.SelfAssessmentRow | None:
     return next((r for r in rows if r.id == chosen), None)
 
 
-def _pdf(d: sa.SelfAssessmentDetail) -> bytes:
-    """The record as a PDF: the rating first (a short label column), then the statement, which wraps."""
-    sections = [
-        PdfSection(
-            f"{standard.label} (average {d.row.averages[standard] or '-'})",
-            [(f"{d.answers.get(q.key, '-')} of {q.high}", q.label) for q in _of(d.questions, standard)],
-        )
-        for standard in SbmStandard
-    ]
-    sections += [PdfSection(label, text=getattr(d, name) or "-") for name, label in TEXTS.items()]
-    context = (
-        f"{d.row.person}, {d.row.school} - form revision {d.row.revision} - overall {d.row.overall or '-'}"
-    )
-    return render_pdf(
-        f"SBM self-assessment, {rules.term_label(d.row.school_year, d.row.term)}", context, sections
-    )
-
-
 def _render_record(row: sa.SelfAssessmentRow) -> None:
     with session_scope(engine()) as s:
         d = sa.self_assessment(s, viewer, row.id)
@@ -230,14 +214,17 @@ def _render_record(row: sa.SelfAssessmentRow) -> None:
     for standard in SbmStandard:
         st.markdown(f"**{standard.label}**: average {d.row.averages[standard] or '–'}")
         lines = [
-            f"- {q.label}: **{d.answers.get(q.key, '–')}** of {q.high}" for q in _of(d.questions, standard)
+            f"- {q.label}: **{d.answers.get(q.key, '–')}** of {q.high}"
+            for q in indicators_of(d.questions, standard)
         ]
         st.markdown("\n".join(lines))
-    for name, label in TEXTS.items():
+    for name, label in SELF_ASSESSMENT_TEXTS.items():
         st.markdown(f"**{label}**")
         st.text(getattr(d, name) or "–")
     name = f"self_assessment_{d.row.school_year}_t{d.row.term}.pdf"
-    st.download_button("Download PDF", _pdf(d), file_name=name, mime="application/pdf", on_click="ignore")
+    st.download_button(
+        "Download PDF", self_assessment_pdf(d), file_name=name, mime="application/pdf", on_click="ignore"
+    )
     if rules.may_edit(viewer, row.person_id) and d.row.school_year in _years():
         st.button("Edit", key="sa_edit", on_click=_edit, args=(d.row.school_year, d.row.term))
 

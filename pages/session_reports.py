@@ -10,14 +10,13 @@ from sqlalchemy.orm import Session
 
 from cop.access import AccessDenied, Page
 from cop.errors import EditConflict
-from cop.session_report import attendance_line, record_rows
-from cop.vocab import ActionStatus, ControlCategory, Role, SessionKind
+from cop.vocab import ActionStatus, ControlCategory, Role
 from db.engine import session_scope
 from db.queries.overview import schools_in_reach
 from db.tools import session_reports as reports
 from ui.auth import require_viewer
 from ui.forms import draft, drop_draft, keep_draft, saved_state
-from ui.pdf import PdfSection, render_pdf
+from ui.reports import session_kind_label, session_report_pdf
 from ui.resources import engine
 from ui.saving import write
 from ui.widgets import school_picker, table_with_download
@@ -36,10 +35,6 @@ ACKNOWLEDGED = {"All": None, "Not acknowledged": False, "Acknowledged": True}
 def _plain(text: str | None) -> str:
     """People's text shown as written: `$` would start a formula in Markdown, a bare newline be lost."""
     return (text or "").replace("$", "\\$").replace("\n", "  \n")
-
-
-def _kind(kind: str, sequence: int) -> str:
-    return f"{SessionKind(kind).label.split(':')[0]} (session {sequence})"
 
 
 def _write(
@@ -100,7 +95,7 @@ def _frame(rows: list[reports.ReportRow]) -> pd.DataFrame:
             "Date": r.session_date,
             "School": r.school,
             "CoP": r.cop,
-            "Session": _kind(r.kind, r.sequence),
+            "Session": session_kind_label(r.kind, r.sequence),
             "Present": f"{r.present} of {r.members}",
             "Status": r.status.label,
             "Acknowledged by": r.acknowledged_by or "",
@@ -111,7 +106,9 @@ def _frame(rows: list[reports.ReportRow]) -> pd.DataFrame:
 
 def _pick(rows: list[reports.ReportRow]) -> str | None:
     labels = {
-        r.session_id: f"{r.session_date} · {r.cop} · {_kind(r.kind, r.sequence)} · {r.status.label}"
+        r.session_id: " · ".join(
+            (str(r.session_date), r.cop, session_kind_label(r.kind, r.sequence), r.status.label)
+        )
         for r in rows
     }
     wanted = st.query_params.get("report")
@@ -193,24 +190,6 @@ def _render_records(view: reports.ReportView) -> None:
             st.markdown(f"**{title}**  \n{_plain(text)}")
 
 
-def _pdf(view: reports.ReportView) -> bytes:
-    """The report as the head teacher files it: the session, the report's text, then the session's records."""
-    session = [("Date", view.session_date), ("Facilitator", view.facilitator), ("Status", view.status.label)]
-    if view.acknowledged_by:
-        session.append(("Acknowledged by", f"{view.acknowledged_by}, {view.acknowledged_at:%Y-%m-%d}"))
-    session.append(("Attendance", attendance_line(view.facts)))
-    sections = [
-        PdfSection("Session", session),
-        PdfSection("Main discussions", text=view.main_discussions or view.generated_main_discussions),
-        PdfSection("Decisions", text=view.decisions or view.generated_decisions),
-        *(PdfSection(heading, rows) for heading, rows in record_rows(view.facts).items()),
-    ]
-    if view.facts.aob_notes:
-        sections.append(PdfSection("Any other business", text=view.facts.aob_notes))
-    title = f"CoP session report: {view.cop}, {_kind(view.kind, view.sequence)}"
-    return render_pdf(title, f"{view.school} - session of {view.session_date:%d %B %Y}", sections)
-
-
 def _render_text(view: reports.ReportView) -> None:
     """The report as saved (or as generated, until the facilitator submits it)."""
     note = " (generated from the records, not submitted yet)" if view.main_discussions is None else ""
@@ -224,7 +203,7 @@ def _render_text(view: reports.ReportView) -> None:
 
 def _render_report(view: reports.ReportView) -> None:
     """The report's text (editable for its facilitator and the head teacher), then the records behind it."""
-    st.subheader(f"{view.cop}: {_kind(view.kind, view.sequence)}, {view.session_date:%d %b %Y}")
+    st.subheader(f"{view.cop}: {session_kind_label(view.kind, view.sequence)}, {view.session_date:%d %b %Y}")
     minutes = f" · {view.duration_minutes} minutes" if view.duration_minutes else ""
     st.caption(f"{view.school} · facilitator: {view.facilitator or 'not set'}{minutes} · {view.status.label}")
     if view.may_edit:
@@ -238,7 +217,7 @@ def _render_report(view: reports.ReportView) -> None:
     left, right = st.columns(2)
     left.download_button(
         "Download PDF",
-        _pdf(view),
+        session_report_pdf(view),
         file_name=f"session_report_{view.session_date}.pdf",
         mime="application/pdf",
         on_click="ignore",

@@ -20,7 +20,7 @@ from db.queries.overview import schools_in_reach
 from db.tools import ttc_visits as tv
 from ui.auth import require_viewer
 from ui.forms import draft, drop_draft, keep_draft, renew_submit_key, saved_state, submit_key
-from ui.pdf import PdfSection, render_pdf
+from ui.reports import ttc_visit_pdf
 from ui.resources import engine
 from ui.saving import write
 from ui.widgets import table_with_download
@@ -262,42 +262,6 @@ def _grid(d: tv.TtcVisitDetail) -> pd.DataFrame:
     )
 
 
-def _teacher_line(d: tv.TtcVisitDetail, teacher: tv.NewTeacher) -> str:
-    weeks = rules.weeks_in_service(teacher.start_date, d.visit_date)
-    started = f"started {teacher.start_date:%d %b %Y}" if teacher.start_date else "start date unknown"
-    return f"{teacher.name}, {started}" + (f" ({weeks} weeks at the visit)" if weeks is not None else "")
-
-
-def _pdf_rows(d: tv.TtcVisitDetail, teacher: tv.NewTeacher) -> list[tuple[str, object]]:
-    """(done or not, activity and note): the short column first, the long text where it can wrap."""
-    rows: list[tuple[str, object]] = []
-    for item in d.items:
-        mark = d.marks.get((teacher.id, item.key), Mark())
-        note = f" (note: {mark.note})" if mark.note else ""
-        rows.append(("Done" if mark.done else "Not yet", item.label + note))
-    return rows
-
-
-def _pdf(d: tv.TtcVisitDetail) -> bytes:
-    done = rules.progress(d.marks, [t.id for t in d.teachers])
-    visit = [
-        ("TTC tutor", d.tutor),
-        ("Feedback to (SBM / SSL)", d.facilitator or "-"),
-        ("Checklist", f"revision {d.revision}, {len(d.items)} induction activities"),
-    ]
-    summary = [(f"{done[t.id].done} of {done[t.id].total} done", _teacher_line(d, t)) for t in d.teachers]
-    sections = [
-        PdfSection("Visit", visit),
-        PdfSection(
-            "New teachers", summary, text=None if d.teachers else "The school had no new teacher recorded."
-        ),
-        *(PdfSection(f"Induction checklist: {t.name}", _pdf_rows(d, t)) for t in d.teachers),
-        PdfSection("Feedback to the SBM / SSL", text=d.feedback or "-"),
-    ]
-    context = f"{d.school} ({d.school_code}), {d.district} district - visit on {d.visit_date:%d %B %Y}"
-    return render_pdf(f"TTC school visit - {d.school}", context, sections)
-
-
 def _render_visit(visit_id: str) -> None:
     with session_scope(engine()) as s:
         d = tv.ttc_visit(s, viewer, visit_id)
@@ -324,7 +288,7 @@ def _render_visit(visit_id: str) -> None:
     st.markdown(f"**Feedback to the SBM / SSL**\n\n{d.feedback or '–'}")
     st.download_button(
         "Download PDF",
-        _pdf(d),
+        ttc_visit_pdf(d),
         file_name=f"ttc_visit_{d.visit_date}.pdf",
         mime="application/pdf",
         on_click="ignore",

@@ -53,6 +53,7 @@ def _short_rows(pdf: FPDF, rows: list[tuple[str, object]]) -> None:
         first_row_as_headings=False,
         borders_layout="NONE",
         text_align="LEFT",
+        v_align="TOP",
         line_height=5,
         padding=(0.6, 1, 0.6, 0),
     ) as table:

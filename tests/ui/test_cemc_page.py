@@ -11,7 +11,7 @@ from sqlalchemy import Engine, create_engine, delete, func, select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-import ui.pdf
+import ui.reports
 from db.models import CemcMark, Draft, Person
 
 PAGE = "pages/cemc_gradebook.py"
@@ -100,13 +100,13 @@ def test_a_participants_marks_show_module_totals_the_first_session_and_a_pdf(
     app_as: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pdfs: list[tuple[str, bytes]] = []
-    render = ui.pdf.render_pdf
+    render = ui.reports.render_pdf
 
     def keep(title: str, *args: object, **kwargs: object) -> bytes:
         pdfs.append((title, render(title, *args, **kwargs)))  # type: ignore[arg-type]
         return pdfs[-1][1]
 
-    monkeypatch.setattr(ui.pdf, "render_pdf", keep)
+    monkeypatch.setattr(ui.reports, "render_pdf", keep)
     at = _open(app_as(PAGE, "sbm.nyakarambi").run(), "Eric Niyonzima")
     assert not at.exception
     assert [m.value for m in at.metric] == ["24.5", "21", "31"]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
-import ui.pdf
+import ui.reports
 from cop.actions import today_in_rwanda
 from cop.field_visit import FieldVisitInput, StepInput
 from db.access import actor_of, load_viewer
@@ -161,13 +161,13 @@ def test_teachers_and_ttc_tutors_may_not_open_the_page(app_as: Callable, usernam
 
 def test_the_pdf_of_a_report_names_the_sbm(app_as: Callable, monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[tuple[str, str, bytes]] = []
-    real = ui.pdf.render_pdf
+    real = ui.reports.render_pdf
 
     def spy(title: str, context: str, sections: list, **kwargs: object) -> bytes:
         made.append((title, context, real(title, context, sections, **kwargs)))  # type: ignore[arg-type]
         return made[-1][2]
 
-    monkeypatch.setattr(ui.pdf, "render_pdf", spy)
+    monkeypatch.setattr(ui.reports, "render_pdf", spy)
     at = app_as(PAGE, "ht.mahama").run()
     assert not at.exception
     title, context, pdf = made[-1]

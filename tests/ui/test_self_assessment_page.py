@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, delete, func, select, update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-import ui.pdf
+import ui.reports
 from cop.self_assessment import school_year_of, term_label, term_of
 from db.models import Draft, Person, SelfAssessment
 
@@ -117,13 +117,13 @@ def test_the_sbm_sees_their_progress_chart_and_opens_a_record_with_its_pdf(
     app_as: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pdfs: list[tuple[str, bytes]] = []
-    render = ui.pdf.render_pdf
+    render = ui.reports.render_pdf
 
     def keep(title: str, *args: object, **kwargs: object) -> bytes:
         pdfs.append((title, render(title, *args, **kwargs)))  # type: ignore[arg-type]
         return pdfs[-1][1]
 
-    monkeypatch.setattr(ui.pdf, "render_pdf", keep)
+    monkeypatch.setattr(ui.reports, "render_pdf", keep)
     at = _list_tab(app_as(PAGE, "sbm.nyakarambi").run())
     assert len(at.get("vega_lite_chart")) == 1
     progress = at.dataframe[-1].value
