@@ -47,10 +47,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         ("pages", ""),
         ("functions", f", {total['function calls']} calls, {total['rows checked']} rows checked"),
         ("writes", f", and {total['write controls']} administrator controls that wrote"),
+        ("tools reads", f", {total['tools calls']} calls, {total['tools rows checked']} rows checked"),
+        ("tools writes", f", and {total['tools write controls']} controls that wrote"),
     ):
         run, clean = total[f"{tier} run"], total[f"{tier} clean"]
         if run:
-            problem = "unauthorised writes" if tier == "writes" else "leaks"
+            problem = "unauthorised writes" if tier.endswith("writes") else "leaks"
             terminalreporter.write_line(
                 f"access matrix, {tier}: {run} cases{detail}; {run - clean} {problem}"
             )

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-from sqlalchemy import ColumnElement, Select, Subquery, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, Subquery, and_, false, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.orm.exc import StaleDataError
@@ -137,8 +137,12 @@ def _visible(viewer: Viewer) -> ColumnElement[bool]:
         case ReadScope.REACH:
             return FieldVisit.school_id.in_(school_ids_in_reach(viewer))
         case ReadScope.VISITOR:
-            return or_(
-                FieldVisit.facilitator_id == _me(viewer), FieldVisit.sbm_id.in_(_assigned_sbm_ids(viewer))
+            # Within reach: a visit made before a reassignment stays with the school, not the visitor.
+            return and_(
+                FieldVisit.school_id.in_(school_ids_in_reach(viewer)),
+                or_(
+                    FieldVisit.facilitator_id == _me(viewer), FieldVisit.sbm_id.in_(_assigned_sbm_ids(viewer))
+                ),
             )
         case ReadScope.SCHOOL if viewer.school_id:
             return FieldVisit.school_id == uuid.UUID(viewer.school_id)
@@ -149,6 +153,18 @@ def _visible(viewer: Viewer) -> ColumnElement[bool]:
 
 def _parties(visit: FieldVisit) -> VisitParties:
     return VisitParties(str(visit.facilitator_id), str(visit.sbm_id), str(visit.school_id))
+
+
+def _school_in_reach(session: Session, viewer: Viewer, school_id: uuid.UUID) -> bool:
+    found = session.scalar(
+        select(School.id).where(School.id == school_id, School.id.in_(school_ids_in_reach(viewer)))
+    )
+    return found is not None
+
+
+def _may_edit(session: Session, viewer: Viewer, visit: FieldVisit) -> bool:
+    """The author, while the visit's school is in their reach (not after the SBM was reassigned)."""
+    return may_edit(viewer, _parties(visit)) and _school_in_reach(session, viewer, visit.school_id)
 
 
 def assigned_sbms(session: Session, viewer: Viewer) -> list[SbmChoice]:
@@ -185,7 +201,7 @@ def step_owners(
     already owns a step of the visit); asked by the facilitator the SBM is assigned to, or the author."""
     sid, vid = _uuid(sbm_id), _uuid(visit_id) if visit_id else None
     visit = session.get(FieldVisit, vid) if vid else None
-    authored = visit is not None and visit.sbm_id == sid and may_edit(viewer, _parties(visit))
+    authored = visit is not None and visit.sbm_id == sid and _may_edit(session, viewer, visit)
     if not authored:
         _sbm_to_visit(session, viewer, sid)
     sbm = session.get(Person, sid)
@@ -304,7 +320,7 @@ def update_field_visit(
     version saved since the form was opened; saving the same content twice changes nothing."""
     vid = _uuid(visit_id)
     visit = session.get(FieldVisit, vid) if vid else None
-    if visit is None or not may_edit(viewer, _parties(visit)):
+    if visit is None or not _may_edit(session, viewer, visit):
         raise AccessDenied("Only the UR-CE facilitator who wrote this report can change it.")
     if data.sbm_id and data.sbm_id != str(visit.sbm_id):
         raise ValidationError({"sbm_id": "The SBM of a visit cannot change: record a new visit instead."})
@@ -444,14 +460,14 @@ def field_visit(session: Session, viewer: Viewer, visit_id: str) -> FieldVisitDe
     visit = session.get(FieldVisit, vid) if vid else None
     if visit is None:
         raise AccessDenied(NOT_IN_REACH)
-    in_reach = session.scalar(
-        select(School.id).where(School.id == visit.school_id, School.id.in_(school_ids_in_reach(viewer)))
-    )
+    in_reach = _school_in_reach(session, viewer, visit.school_id)
     assigned = session.scalar(
         select(Assignment.id).where(Assignment.person_id == _me(viewer), Assignment.sbm_id == visit.sbm_id)
     )
     parties = _parties(visit)
-    if not may_read(viewer, parties, school_in_reach=in_reach is not None, sbm_assigned=assigned is not None):
+    if not may_read(viewer, parties, school_in_reach=in_reach, sbm_assigned=assigned is not None):
+        raise AccessDenied(NOT_IN_REACH)
+    if read_scope(viewer) is ReadScope.VISITOR and not in_reach:  # as _visible: the school stays in reach
         raise AccessDenied(NOT_IN_REACH)
     sbm, visitor = session.get(Person, visit.sbm_id), session.get(Person, visit.facilitator_id)
     school, district = session.execute(
@@ -495,5 +511,5 @@ def field_visit(session: Session, viewer: Viewer, visit_id: str) -> FieldVisitDe
         school_cpd_activities=visit.school_cpd_activities or "",
         practice_rating=visit.practice_rating,
         steps=steps,
-        editable=may_edit(viewer, parties),
+        editable=_may_edit(session, viewer, visit),
     )

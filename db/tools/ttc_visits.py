@@ -293,7 +293,8 @@ def ttc_visit(session: Session, viewer: Viewer, visit_id: uuid.UUID | str) -> Tt
 def edit_form(session: Session, viewer: Viewer, detail: TtcVisitDetail) -> TtcForm:
     """The form of an edit: the visit's own checklist revision; its teachers and any new teacher since."""
     _require_reader(viewer)
-    sid = uuid.UUID(detail.school_id)
+    # The detail is the caller's: the form names the school's people, so its school must be in reach.
+    sid = ensure_school_in_reach(session, viewer, detail.school_id)
     teachers = {t.id: t for t in detail.teachers}
     for t in _new_teachers(session, sid):
         teachers.setdefault(t.id, t)
