@@ -9,8 +9,10 @@ from functools import cache
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from db import audit  # noqa: F401 - registers the audit listener on every Session
-from db import clean  # noqa: F401 - strips NUL characters before every flush
+from db import (
+    audit,  # noqa: F401 - registers the audit listener on every Session
+    clean,  # noqa: F401 - strips NUL characters before every flush
+)
 from db.audit import ACTOR_KEY, Actor
 from db.config import Settings, load_settings, sqlalchemy_url
 from db.embedded import start_embedded
