@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import date
 
@@ -90,10 +89,12 @@ def test_the_demo_seeds_once_and_a_second_call_adds_nothing(session: Session) ->
     assert before["school"] == 4
 
 
-def test_seeding_the_demo_takes_less_than_three_seconds(session: Session) -> None:
-    started = time.perf_counter()
+def test_seeding_an_already_seeded_database_adds_nothing(session: Session) -> None:
+    # Its duration is measured by bench.startup, not asserted here: a timed test fails on a busy machine.
     seed_demo_if_empty(session.connection())
-    assert time.perf_counter() - started < 3.0
+    before = session.scalar(select(func.count()).select_from(Person))
+    seed_demo_if_empty(session.connection())
+    assert session.scalar(select(func.count()).select_from(Person)) == before > 0
 
 
 def test_the_demo_writes_no_audit_rows_because_nobody_made_those_changes(demo: Session) -> None:
