@@ -33,7 +33,6 @@ FLASH, VERSIONS, ROUNDS, THEIRS = "cop_mv_flash", "cop_mv_versions", "cop_mv_rou
 DRAFTED = "cop_mv_drafted"  # forms with a stored draft
 NEW = "monitoring_visit:new"
 ALL = WHOLE = ""  # the filters' "all" and the form's "no particular CoP" (None would show as a placeholder)
-REFUSED = "Someone saved this visit meanwhile, or the form was sent twice: reload the page and check."
 today = date.today()
 
 
@@ -160,7 +159,7 @@ def _save(form: str, action: Callable[[Session], object], labels: dict[str, str]
         st.session_state[THEIRS] = {form: conflict.theirs}
         st.error(str(conflict))
 
-    if not write(viewer, action, labels=labels, on_conflict=conflicted, raced=REFUSED):
+    if not write(viewer, action, labels=labels, on_conflict=conflicted):
         return
     drop_draft(viewer, form)
     renew_submit_key(form)

@@ -32,7 +32,6 @@ FLASH, VERSIONS, ROUNDS, THEIRS = "cop_ttc_flash", "cop_ttc_versions", "cop_ttc_
 DRAFTED = "cop_ttc_drafted"  # forms with a stored draft
 NEW = "ttc_visit:new"
 ALL = ""  # the filters' "all" (None would show as a placeholder)
-REFUSED = "Someone saved this visit meanwhile, or the form was sent twice: reload the page and check."
 today = date.today()
 
 
@@ -189,7 +188,7 @@ def _save(form: str, action: Callable[[Session], object], done: str) -> None:
         st.session_state[THEIRS] = {form: conflict.theirs}
         st.error(str(conflict))
 
-    if not write(viewer, action, labels=rules.FIELD_LABELS, on_conflict=conflicted, raced=REFUSED):
+    if not write(viewer, action, labels=rules.FIELD_LABELS, on_conflict=conflicted):
         return
     drop_draft(viewer, form)
     renew_submit_key(form)

@@ -18,7 +18,6 @@ from ui.resources import engine
 
 # A unique key or a version that moved between our check and our write: someone else saved meanwhile.
 RACED = "Someone saved this meanwhile, or the form was sent twice: reload the page and check."
-_FLASH = "cop_saved_flash"
 
 
 def write(
@@ -50,14 +49,3 @@ def write(
     except (IntegrityError, StaleDataError):
         st.error(raced)
     return False
-
-
-def flash(message: str) -> None:
-    """A confirmation for the next run (a save usually reruns the page to show the stored state)."""
-    st.session_state[_FLASH] = message
-
-
-def show_flash() -> None:
-    """The confirmation of the last save, once."""
-    if message := st.session_state.pop(_FLASH, None):
-        st.success(message)
