@@ -27,7 +27,24 @@ class PageFile(NamedTuple):
 # Order here is the order in the navigation; each role sees the pages cop.access gives it.
 PAGES: dict[Page, PageFile] = {
     Page.SCHOOL_OVERVIEW: PageFile(
-        "pages/school_overview.py", "School overview", ":material/school:", "School"
+        "pages/school_overview.py", "School dashboard", ":material/school:", "School"
+    ),
+    Page.CYCLE_PROGRESS: PageFile(
+        "pages/cycle_progress.py", "Cycle progress", ":material/timeline:", "School"
+    ),
+    Page.AREA_DASHBOARD: PageFile(
+        "pages/area_dashboard.py", "District and national", ":material/map:", "School"
+    ),
+    Page.CYCLES: PageFile("pages/cycles.py", "CoP cycles", ":material/autorenew:", "CoP sessions"),
+    Page.COP_SESSION: PageFile("pages/cop_session.py", "CoP session", ":material/groups_2:", "CoP sessions"),
+    Page.REFLECTION_SESSION: PageFile(
+        "pages/reflection_session.py", "Reflection session", ":material/psychology:", "CoP sessions"
+    ),
+    Page.PROJECTOR: PageFile("pages/projector.py", "Projector", ":material/cast:", "CoP sessions"),
+    Page.JOIN: PageFile("pages/join.py", "Join a session", ":material/qr_code_2:", "CoP sessions"),
+    Page.CONTRIBUTE: PageFile("pages/contribute.py", "Contribute", ":material/add_comment:", "CoP sessions"),
+    Page.CYCLE_REPORTS: PageFile(
+        "pages/cycle_reports.py", "Cycle reports", ":material/description:", "CoP sessions"
     ),
     Page.MY_ACTIONS: PageFile("pages/my_actions.py", "My actions", ":material/task_alt:", "School"),
     Page.SESSION_REPORTS: PageFile(

@@ -36,6 +36,15 @@ class Page(StrEnum):
     CEMC_GRADEBOOK = "cemc_gradebook"
     FORM_TEMPLATES = "form_templates"
     ACCOUNT = "account"
+    CYCLES = "cycles"
+    COP_SESSION = "cop_session"
+    REFLECTION_SESSION = "reflection_session"
+    CYCLE_REPORTS = "cycle_reports"
+    CYCLE_PROGRESS = "cycle_progress"
+    AREA_DASHBOARD = "area_dashboard"
+    PROJECTOR = "projector"
+    JOIN = "join"
+    CONTRIBUTE = "contribute"
 
 
 @dataclass(frozen=True)
@@ -47,7 +56,23 @@ class RoleRule:
     can_administer: bool = False
 
 
-_EVERYONE = frozenset({Page.SCHOOL_OVERVIEW, Page.MY_ACTIONS, Page.SESSION_REPORTS, Page.ACCOUNT})
+_EVERYONE = frozenset(
+    {
+        Page.SCHOOL_OVERVIEW,
+        Page.MY_ACTIONS,
+        Page.SESSION_REPORTS,
+        Page.ACCOUNT,
+        Page.CYCLES,
+        Page.CYCLE_REPORTS,
+        Page.CYCLE_PROGRESS,
+    }
+)
+# Officials compare schools; school staff and teachers see their own school only.
+_AREA = frozenset({Page.AREA_DASHBOARD})
+# Running a session in the room (projector, step pages) is the facilitator's and the head teacher's;
+# members take part from their phones through the join code.
+_RUN_SESSIONS = frozenset({Page.COP_SESSION, Page.REFLECTION_SESSION, Page.PROJECTOR})
+_TAKE_PART = frozenset({Page.JOIN, Page.CONTRIBUTE})
 _ADMINISTRATION = frozenset({Page.ADMIN_PEOPLE, Page.ADMIN_SCHOOLS, Page.ADMIN_COPS})
 # The monitoring and assessment tools; each tool's own rules (who fills, who reads) are in cop.monitoring.
 _ALL_TOOLS = frozenset(
@@ -64,23 +89,33 @@ _ALL_TOOLS = frozenset(
 RULES: dict[Role, RoleRule] = {
     Role.ADMIN: RoleRule(
         Reach.EVERYTHING,
-        _EVERYONE | _ADMINISTRATION | _ALL_TOOLS | {Page.AUDIT_LOG, Page.FORM_TEMPLATES},
+        _EVERYONE
+        | _ADMINISTRATION
+        | _ALL_TOOLS
+        | _AREA
+        | _RUN_SESSIONS
+        | _TAKE_PART
+        | {Page.AUDIT_LOG, Page.FORM_TEMPLATES},
         can_write_school_data=True,
         can_administer=True,
     ),
-    Role.NATIONAL_OFFICER: RoleRule(Reach.EVERYTHING, _EVERYONE | _ALL_TOOLS),
+    Role.NATIONAL_OFFICER: RoleRule(Reach.EVERYTHING, _EVERYONE | _ALL_TOOLS | _AREA),
     Role.DISTRICT_OFFICER: RoleRule(
-        Reach.DISTRICTS, _EVERYONE | _ADMINISTRATION | _ALL_TOOLS, can_administer=True
+        Reach.DISTRICTS, _EVERYONE | _ADMINISTRATION | _ALL_TOOLS | _AREA, can_administer=True
     ),
-    Role.FIELD_FACILITATOR: RoleRule(Reach.ASSIGNED, _EVERYONE | (_ALL_TOOLS - {Page.TTC_VISITS})),
-    Role.TTC_TUTOR: RoleRule(Reach.ASSIGNED, _EVERYONE | {Page.TTC_VISITS, Page.CEMC_GRADEBOOK}),
+    Role.FIELD_FACILITATOR: RoleRule(Reach.ASSIGNED, _EVERYONE | _AREA | (_ALL_TOOLS - {Page.TTC_VISITS})),
+    Role.TTC_TUTOR: RoleRule(Reach.ASSIGNED, _EVERYONE | _AREA | {Page.TTC_VISITS, Page.CEMC_GRADEBOOK}),
     Role.HEAD_TEACHER: RoleRule(
         Reach.SCHOOL,
-        _EVERYONE | (_ALL_TOOLS - {Page.CEMC_GRADEBOOK}) | {Page.AUDIT_LOG},
+        _EVERYONE | (_ALL_TOOLS - {Page.CEMC_GRADEBOOK}) | _RUN_SESSIONS | _TAKE_PART | {Page.AUDIT_LOG},
         can_write_school_data=True,
     ),
-    Role.FACILITATOR: RoleRule(Reach.SCHOOL, _EVERYONE | _ALL_TOOLS, can_write_school_data=True),
-    Role.TEACHER: RoleRule(Reach.OWN_COPS, _EVERYONE | {Page.LESSON_OBSERVATIONS}),
+    Role.FACILITATOR: RoleRule(
+        Reach.SCHOOL,
+        _EVERYONE | _ALL_TOOLS | _RUN_SESSIONS | _TAKE_PART,
+        can_write_school_data=True,
+    ),
+    Role.TEACHER: RoleRule(Reach.OWN_COPS, _EVERYONE | _TAKE_PART | {Page.LESSON_OBSERVATIONS}),
 }
 
 

@@ -704,7 +704,10 @@ def _public_functions() -> set[str]:
 def test_every_public_data_function_is_in_the_matrix() -> None:
     """A data function added later must join READS or WRITES above, so the matrix checks it too."""
     listed = set(READS) | set(WRITES) | OWN_ACCOUNT_WRITES | NOT_DATA
-    found = _public_functions()
+    # Modules with a matrix of their own (NOT_IN_MATRIX, below) are checked there.
+    found = {
+        f for f in _public_functions() if not any(f.startswith(f"{module}.") for module in NOT_IN_MATRIX)
+    }
     assert sorted(found - listed) == [], "add these to the access matrix"
     assert sorted(listed - found) == [], "these are gone: remove them from the access matrix"
 
@@ -712,6 +715,16 @@ def test_every_public_data_function_is_in_the_matrix() -> None:
 # Packages with functions that take a viewer but are not in the matrix, each with the reason.
 NOT_IN_MATRIX = {
     "db.access": "the reach primitives themselves (load_viewer, school_ids_in_reach, ...), used by all above",
+    "db.cycles": "own matrix in tests/test_access_matrix_cycles.py",
+    "db.files": "own matrix in tests/test_access_matrix_reports.py",
+    "db.cycle_reports": "own matrix in tests/test_access_matrix_reports.py",
+    "db.reflection": "own matrix in tests/test_access_matrix_reports.py",
+    "db.queries.dashboard_school": "own matrix in tests/test_access_matrix_dashboards.py",
+    "db.queries.dashboard_area": "own matrix in tests/test_access_matrix_dashboards.py",
+    "db.queries.timeline": "own matrix in tests/test_access_matrix_dashboards.py",
+    "db.queries.cycle_progress": "own matrix in tests/test_access_matrix_dashboards.py",
+    "db.assessments": "own matrix in tests/test_access_matrix_dashboards.py",
+    "db.live": "own matrix in tests/test_access_matrix_live.py",
 }
 
 
