@@ -17,6 +17,7 @@ from db.engine import session_scope
 from db.tools.actions import MyAction, my_actions, set_action_status
 from ui.auth import current_viewer, require_viewer
 from ui.resources import engine
+from ui.tryout_notes import render_my_tryouts
 
 viewer = require_viewer(Page.MY_ACTIONS)
 
@@ -131,3 +132,6 @@ else:
         key="dl_my_actions",
         on_click="ignore",
     )
+
+# The try-outs this person implements, with their notes between CoP sessions (ui/tryout_notes.py).
+render_my_tryouts(viewer)

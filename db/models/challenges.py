@@ -106,6 +106,7 @@ class TryoutPlan(UuidPk, Timestamps, Versioned, Base):
     pros: Mapped[str | None] = mapped_column(Text)
     cons: Mapped[str | None] = mapped_column(Text)
     effective: Mapped[bool | None] = mapped_column(Boolean)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class TryoutImplementer(UuidPk, Timestamps, Base):
@@ -153,3 +154,4 @@ class LessonLearnt(UuidPk, Timestamps, Versioned, Base):
     session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cop_session.id"))
     text: Mapped[str] = mapped_column(Text)
     created_by_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
@@ -27,7 +28,10 @@ class StoredFile(UuidPk, Timestamps, Base):
     """An uploaded file kept in PostgreSQL (outputs, photos); the bytes load only when asked for."""
 
     __tablename__ = "stored_file"
-    __table_args__ = (CheckConstraint("size_bytes >= 0 AND size_bytes <= 26214400", name="size_limit"),)
+    __table_args__ = (
+        CheckConstraint("size_bytes >= 0 AND size_bytes <= 26214400", name="size_limit"),
+        UniqueConstraint("school_id", "sha256"),
+    )
 
     school_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("school.id"), index=True)
     filename: Mapped[str] = mapped_column(String(255))
@@ -57,6 +61,7 @@ class ConsolidationOutput(UuidPk, Timestamps, Versioned, Base):
     status: Mapped[str] = mapped_column(String(16), default=OutputStatus.PLANNED.value)
     link_url: Mapped[str | None] = mapped_column(Text)
     file_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("stored_file.id"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class DisseminationPlan(UuidPk, Timestamps, Versioned, Base):
@@ -72,6 +77,7 @@ class DisseminationPlan(UuidPk, Timestamps, Versioned, Base):
     owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"))
     done: Mapped[bool] = mapped_column(Boolean, default=False)
     done_on: Mapped[date | None] = mapped_column(Date)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class CycleEvaluation(UuidPk, Timestamps, Versioned, Base):
@@ -123,6 +129,10 @@ class ReflectionCard(UuidPk, Timestamps, Versioned, Base):
     author_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"))
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Agreed next steps only: who does it, by when, and the action item it became on completion.
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("person.id"))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    action_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("action_item.id", ondelete="SET NULL"))
 
 
 class PracticeCard(UuidPk, Timestamps, Versioned, Base):
