@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from db import (
     audit,  # noqa: F401 - registers the audit listener on every Session
+    changes,  # noqa: F401 - bumps the change markers of every committed write
     clean,  # noqa: F401 - strips NUL characters before every flush
 )
 from db.audit import ACTOR_KEY, Actor

@@ -79,6 +79,7 @@ class CopCycle(UuidPk, Timestamps, Versioned, Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     storage_place: Mapped[str | None] = mapped_column(String(16))
     storage_note: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class CopSession(UuidPk, Timestamps, Versioned, Base):
@@ -110,6 +111,9 @@ class CopSession(UuidPk, Timestamps, Versioned, Base):
     reflection_step: Mapped[str | None] = mapped_column(String(16))
     # Short code members type (or scan) to join the running session from a phone.
     join_code: Mapped[str | None] = mapped_column(String(12), unique=True)
+    # The step a live (projected) session is on; it decides what members may add from their phones.
+    live_step: Mapped[str | None] = mapped_column(String(24))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
 
 class Attendance(UuidPk, Timestamps, Base):
