@@ -43,6 +43,7 @@ from db.models.outputs import (
 )
 from db.models.people import Assignment, AuditLog, Draft, Person, SignInAttempt
 from db.models.reference import District, FormTemplate, School, TeachingPractice
+from db.models.rollups import SchoolStat, SchoolTermStat
 
 __all__ = [
     "ActionItem",
@@ -77,6 +78,8 @@ __all__ = [
     "PracticeRating",
     "ReflectionCard",
     "School",
+    "SchoolStat",
+    "SchoolTermStat",
     "SelfAssessment",
     "SessionReport",
     "SignInAttempt",

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from cop.access import Reach, Viewer
@@ -65,12 +65,16 @@ class SchoolOverview:
     recent_sessions: list[SessionRow]
 
 
-def schools_in_reach(session: Session, viewer: Viewer, *, limit: int = 500) -> list[SchoolChoice]:
-    """Schools the viewer may open, by district then name (bounded: officials search rather than scroll)."""
+def schools_in_reach(
+    session: Session, viewer: Viewer, *, limit: int = 500, district_id: str | None = None
+) -> list[SchoolChoice]:
+    """Schools the viewer may open, by district then name (bounded: officials search rather than scroll);
+    optionally of one district."""
+    in_district = School.district_id == uuid.UUID(district_id) if district_id else true()
     rows = session.execute(
         select(School.id, School.name, School.code, District.name)
         .join(District, District.id == School.district_id)
-        .where(School.id.in_(school_ids_in_reach(viewer)), School.is_active)
+        .where(School.id.in_(school_ids_in_reach(viewer)), School.is_active, in_district)
         .order_by(District.name, School.name)
         .limit(limit)
     ).all()
@@ -94,7 +98,8 @@ def school_overview(
 
     members = (
         select(CopMember.cop_id, func.count().label("n"))
-        .where(CopMember.left_on.is_(None))
+        # Scoped to the school: unscoped, PostgreSQL counted the members of every CoP in the country.
+        .where(CopMember.left_on.is_(None), CopMember.cop_id.in_(select(Cop.id).where(Cop.school_id == sid)))
         .group_by(CopMember.cop_id)
         .subquery()
     )
@@ -117,7 +122,7 @@ def school_overview(
             func.count().label("held"),
             func.max(CopSession.session_date).label("last_on"),
         )
-        .where(CopSession.status == "held", CopSession.cycle_id.is_not(None))
+        .where(CopSession.school_id == sid, CopSession.status == "held", CopSession.cycle_id.is_not(None))
         .group_by(CopSession.cycle_id)
         .subquery()
     )
@@ -132,16 +137,20 @@ def school_overview(
         ).all()
     ]
 
-    present = (
-        select(Attendance.session_id, func.count().label("n"))
-        .where(Attendance.present)
-        .group_by(Attendance.session_id)
-        .subquery()
-    )
     leader = aliased(Person)
     session_filter = [CopSession.school_id == sid]
     if viewer.reach is Reach.OWN_COPS:
         session_filter.append(CopSession.cop_id.in_(cop_ids))
+    latest = (
+        select(CopSession.id).where(*session_filter).order_by(CopSession.session_date.desc()).limit(recent)
+    )
+    # Attendance of the shown sessions only (not of every session in the country).
+    present = (
+        select(Attendance.session_id, func.count().label("n"))
+        .where(Attendance.present, Attendance.session_id.in_(latest))
+        .group_by(Attendance.session_id)
+        .subquery()
+    )
     recent_sessions = [
         SessionRow(str(s.id), s.session_date, cop_name, s.kind, s.status, n or 0, lead)
         for s, cop_name, n, lead in session.execute(
