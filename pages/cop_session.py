@@ -86,7 +86,8 @@ def _render(detail: reads.SessionDetail) -> None:
         if detail.status == SessionStatus.PLANNED and detail.kind != SessionKind.FIRST:
             editable = False
             st.caption("Start the session to record its steps.")
-    tabs = st.tabs(list(STEPS[detail.kind]))
+    # A keyed tab bar keeps the open tab across every rerun (a save, a live update from a phone).
+    tabs = st.tabs(list(STEPS[detail.kind]), key=f"steps|{detail.id}")
     with tabs[0]:
         render_attendance(viewer, detail, editable)
     steps = {

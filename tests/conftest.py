@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from _pytest.nodeid import NodeId
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -22,12 +23,18 @@ _MATRIX_TOTAL: Counter[str] = Counter()
 _E2E = Path(__file__).parent / "e2e"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The browser tests run one after another on one worker: each starts servers and a Chromium, and
-    two at once on a small machine would only make each other slow."""
+    two at once on a small machine would only make each other slow. First among the hooks: xdist's own
+    turns the mark into the group it schedules by, so the mark must be there before it runs."""
     for item in items:
         if _E2E in Path(item.fspath).parents:
             item.add_marker(pytest.mark.xdist_group("e2e"))
+            # xdist 3.8 groups by a "@group" suffix it writes to `item._nodeid`, which pytest 9 no longer
+            # reads (the id lives in `item._id`): write the suffix where pytest 9 keeps it.
+            if getattr(config.option, "loadgroup", False) and not item.nodeid.endswith("@e2e"):
+                item._id = NodeId.parse(f"{item.nodeid}@e2e")
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
