@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from cop import live as rules
 from cop.access import AccessDenied, Viewer
 from cop.cycle_inputs import ChallengeInput, LessonInput, TryoutNoteInput
-from cop.errors import EditConflict, InvalidTransition, ValidationError
+from cop.errors import InvalidTransition, ValidationError
 from cop.live import Contribution, LiveStep
 from cop.reflection_session import clean_card_text
 from cop.session_steps import session_title
@@ -53,12 +54,25 @@ from db.models import (
     TryoutNote,
     TryoutPlan,
 )
-from db.records import CONFLICT
+from db.records import check_version, existing_by_key
 
 _SESSION = "That session is not in your reach."
 _RECORD = "That contribution is not in your reach."
 _MODERATORS = "Only the session's facilitator, the head teacher or an administrator does that."
 _CHALLENGE_FIELDS = ("title", "description", "evidence_kind", "evidence_note", "topic", "topic_other")
+
+
+_Editable = TypeVar("_Editable", Challenge, ReflectionCard)
+
+
+def _replayed(s: Session, viewer: Viewer, model: type, idempotency_key: str, author: str) -> uuid.UUID | None:
+    """The row an earlier submit with this key made (a double click, a rerun), if it was this person's."""
+    existing = existing_by_key(s, model, idempotency_key)
+    if existing is None:
+        return None
+    if str(getattr(existing, author)) != viewer.person_id:
+        raise AccessDenied(_RECORD)
+    return existing.id
 
 
 @dataclass(frozen=True)
@@ -523,11 +537,8 @@ def add_challenge(
     s: Session, viewer: Viewer, session_id: uuid.UUID | str, data: ChallengeInput, *, idempotency_key: str
 ) -> uuid.UUID:
     """A member lists a challenge with its evidence and topic (once per idempotency key)."""
-    existing = s.scalar(select(Challenge).where(Challenge.idempotency_key == idempotency_key))
-    if existing is not None:
-        if str(existing.created_by_id) != viewer.person_id:
-            raise AccessDenied(_RECORD)
-        return existing.id
+    if (done := _replayed(s, viewer, Challenge, idempotency_key, "created_by_id")) is not None:
+        return done
     _open_for(s, viewer, session_id, Contribution.CHALLENGE)
     return cycle_challenges.add_challenge(s, viewer, session_id, data, idempotency_key=idempotency_key)
 
@@ -583,11 +594,8 @@ def add_card(
     """An insight, positive strategy, improvement or next step, in a reflection session at that step."""
     from db.reflection import add_reflection_card
 
-    existing = s.scalar(select(ReflectionCard).where(ReflectionCard.idempotency_key == idempotency_key))
-    if existing is not None:
-        if str(existing.author_id) != viewer.person_id:
-            raise AccessDenied(_RECORD)
-        return existing.id
+    if (done := _replayed(s, viewer, ReflectionCard, idempotency_key, "author_id")) is not None:
+        return done
     try:
         what = rules.CONTRIBUTION_OF_CARD[ReflectionCardKind(kind)]
     except ValueError:
@@ -625,11 +633,8 @@ def add_lesson(
     s: Session, viewer: Viewer, session_id: uuid.UUID | str, data: LessonInput, *, idempotency_key: str
 ) -> uuid.UUID:
     """A lesson learnt for all, in a middle or last session at the lessons step."""
-    existing = s.scalar(select(LessonLearnt).where(LessonLearnt.idempotency_key == idempotency_key))
-    if existing is not None:
-        if str(existing.created_by_id) != viewer.person_id:
-            raise AccessDenied(_RECORD)
-        return existing.id
+    if (done := _replayed(s, viewer, LessonLearnt, idempotency_key, "created_by_id")) is not None:
+        return done
     _open_for(s, viewer, session_id, Contribution.LESSON)
     return cycle_closing.add_lesson(s, viewer, session_id, data, idempotency_key=idempotency_key)
 
@@ -638,31 +643,21 @@ def add_lesson(
 # Moderation and version-checked edits
 
 
-def _challenge_for_edit(s: Session, viewer: Viewer, challenge_id: str) -> tuple[Challenge, CopSession]:
-    cid = _uuid(challenge_id, _RECORD)
-    session_id = s.scalar(select(Challenge.session_id).where(Challenge.id == cid))
+def _for_edit(
+    s: Session, viewer: Viewer, model: type[_Editable], record_id: str
+) -> tuple[_Editable, CopSession]:
+    """The record in the viewer's reach with its session, locked: the version check and the write are
+    one step, so concurrent edits conflict cleanly."""
+    rid = _uuid(record_id, _RECORD)
+    session_id = s.scalar(select(model.session_id).where(model.id == rid))
     if session_id is None:
         raise AccessDenied(_RECORD)
     row = _row(s, viewer, session_id)
-    # Lock the row: the version check and the write are one step, so concurrent edits conflict cleanly.
-    challenge = s.scalar(
-        select(Challenge)
-        .where(Challenge.id == cid)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    record = s.scalar(
+        select(model).where(model.id == rid).with_for_update().execution_options(populate_existing=True)
     )
-    assert challenge is not None
-    return challenge, row
-
-
-def _check_version(
-    row: Challenge | ReflectionCard, version: int | None, what: str, fields: tuple[str, ...]
-) -> None:
-    if version is None or row.version == version:
-        return
-    theirs: dict[str, object] = {f: getattr(row, f) for f in fields}
-    theirs["version"] = row.version
-    raise EditConflict(CONFLICT.format(what=what), theirs)
+    assert record is not None
+    return record, row
 
 
 def edit_challenge(
@@ -672,13 +667,13 @@ def edit_challenge(
 
     A save over a newer version raises EditConflict carrying the other person's saved values. Returns
     the new version (the same one when nothing changed)."""
-    challenge, row = _challenge_for_edit(s, viewer, challenge_id)
+    challenge, row = _for_edit(s, viewer, Challenge, challenge_id)
     mine = str(challenge.created_by_id) == viewer.person_id
     if not rules.may_edit(moderator=_moderates(viewer, row), is_author=mine):
         raise AccessDenied(_MODERATORS)
     if not rules.code_works(row.status):
         raise InvalidTransition(rules.ENDED)
-    _check_version(challenge, version, "challenge", _CHALLENGE_FIELDS)
+    check_version(challenge, version, "challenge", (*_CHALLENGE_FIELDS, "version"))
     new = {
         "title": data.title,
         "description": data.description or None,
@@ -699,10 +694,10 @@ def set_challenge_hidden(
     s: Session, viewer: Viewer, challenge_id: str, *, hidden: bool, version: int | None
 ) -> None:
     """The facilitator takes a challenge off the wall, or puts it back (a merged one stays merged)."""
-    challenge, row = _challenge_for_edit(s, viewer, challenge_id)
+    challenge, row = _for_edit(s, viewer, Challenge, challenge_id)
     if not _moderates(viewer, row):
         raise AccessDenied(_MODERATORS)
-    _check_version(challenge, version, "challenge", ("title", "hidden"))
+    check_version(challenge, version, "challenge", ("title", "hidden", "version"))
     if hidden and challenge.is_priority:
         raise InvalidTransition(f"'{challenge.title}' is a priority: unprioritise it before hiding it")
     if not hidden and challenge.merged_into_id is not None:
@@ -715,7 +710,7 @@ def set_challenge_hidden(
 def merge_challenges(s: Session, viewer: Viewer, source_id: str, target_id: str) -> None:
     """Merge a duplicate into another challenge: it is hidden, points at the target, and its votes move
     to the target (a person who voted for both keeps one vote)."""
-    source, row = _challenge_for_edit(s, viewer, source_id)
+    source, row = _for_edit(s, viewer, Challenge, source_id)
     if not _moderates(viewer, row):
         raise AccessDenied(_MODERATORS)
     tid = _uuid(target_id, _RECORD)
@@ -746,32 +741,16 @@ def merge_challenges(s: Session, viewer: Viewer, source_id: str, target_id: str)
     s.flush()
 
 
-def _card_for_edit(s: Session, viewer: Viewer, card_id: str) -> tuple[ReflectionCard, CopSession]:
-    cid = _uuid(card_id, _RECORD)
-    session_id = s.scalar(select(ReflectionCard.session_id).where(ReflectionCard.id == cid))
-    if session_id is None:
-        raise AccessDenied(_RECORD)
-    row = _row(s, viewer, session_id)
-    card = s.scalar(
-        select(ReflectionCard)
-        .where(ReflectionCard.id == cid)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    assert card is not None
-    return card, row
-
-
 def edit_card(s: Session, viewer: Viewer, card_id: str, text: str, *, version: int | None) -> int:
     """Save an edit of a card's text made on `version` (its author or a moderator); returns the version."""
-    card, row = _card_for_edit(s, viewer, card_id)
+    card, row = _for_edit(s, viewer, ReflectionCard, card_id)
     mine = str(card.author_id) == viewer.person_id
     if not rules.may_edit(moderator=_moderates(viewer, row), is_author=mine):
         raise AccessDenied(_MODERATORS)
     if not rules.code_works(row.status) or row.reflection_step == ReflectionStep.COMPLETE.value:
         raise InvalidTransition(rules.ENDED)
     body = clean_card_text(text)
-    _check_version(card, version, "card", ("text",))
+    check_version(card, version, "card", ("text", "version"))
     if card.text != body:
         card.text = body
         s.flush()
@@ -780,10 +759,10 @@ def edit_card(s: Session, viewer: Viewer, card_id: str, text: str, *, version: i
 
 def set_card_hidden(s: Session, viewer: Viewer, card_id: str, *, hidden: bool, version: int | None) -> None:
     """A moderator takes a card off the wall or puts it back."""
-    card, row = _card_for_edit(s, viewer, card_id)
+    card, row = _for_edit(s, viewer, ReflectionCard, card_id)
     if not _moderates(viewer, row):
         raise AccessDenied(_MODERATORS)
-    _check_version(card, version, "card", ("text", "hidden"))
+    check_version(card, version, "card", ("text", "hidden", "version"))
     if card.hidden != hidden:
         card.hidden = hidden
         s.flush()
