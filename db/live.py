@@ -312,16 +312,19 @@ def sessions_to_join(s: Session, viewer: Viewer) -> list[LiveSession]:
     return [_view(s, viewer, r) for r in rows if _may_join(s, viewer, r)]
 
 
-def sessions_to_project(s: Session, viewer: Viewer) -> list[LiveSession]:
-    """Sessions the viewer may put on a projector: running ones, and planned ones of the coming days."""
+def sessions_to_project(
+    s: Session, viewer: Viewer, *, school_id: uuid.UUID | str | None = None
+) -> list[LiveSession]:
+    """Sessions the viewer may put on a projector: running ones, and planned ones of the coming days;
+    of one school when given (filtered here, so the limit applies to that school's sessions)."""
+    query = select(CopSession).where(
+        CopSession.status.in_((SessionStatus.RUNNING.value, SessionStatus.PLANNED.value)),
+        CopSession.school_id.in_(school_ids_in_reach(viewer)),
+    )
+    if school_id is not None:
+        query = query.where(CopSession.school_id == _uuid(school_id, _SESSION))
     rows = s.scalars(
-        select(CopSession)
-        .where(
-            CopSession.status.in_((SessionStatus.RUNNING.value, SessionStatus.PLANNED.value)),
-            CopSession.school_id.in_(school_ids_in_reach(viewer)),
-        )
-        .order_by(CopSession.status.desc(), CopSession.session_date, CopSession.id)
-        .limit(50)
+        query.order_by(CopSession.status.desc(), CopSession.session_date, CopSession.id).limit(50)
     ).all()
     return [_view(s, viewer, r) for r in rows if _moderates(viewer, r) and _may_join(s, viewer, r)]
 

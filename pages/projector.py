@@ -62,7 +62,7 @@ with st.sidebar:
     choices: list[live.LiveSession] = []
     if school_id:
         with session_scope(engine()) as s:
-            choices = [c for c in live.sessions_to_project(s, viewer) if c.school_id == school_id]
+            choices = live.sessions_to_project(s, viewer, school_id=school_id)
     by_id = {c.id: c for c in choices}
     wanted = ls.chosen_session()
     ids = list(by_id)

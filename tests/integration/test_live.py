@@ -15,7 +15,7 @@ from cop.errors import EditConflict, InvalidTransition, ValidationError
 from cop.live import NotOpenNow
 from db import live
 from db.access import load_viewer
-from db.models import Challenge, ChallengeVote, CopSession, ReflectionCard
+from db.models import Challenge, ChallengeVote, CopSession, ReflectionCard, School
 from tests import factories as f
 
 
@@ -126,6 +126,11 @@ def test_sessions_to_join_and_to_project_follow_the_rules(session: Session, w: d
     assert w["first"] in {s.id for s in live.sessions_to_project(session, v["sbm"])}
     assert live.sessions_to_project(session, v["member"]) == []
     assert w["first"] not in {s.id for s in live.sessions_to_project(session, v["far"])}
+    # One school's sessions, filtered in the query (the page asks for the school it shows).
+    home = session.get(CopSession, w["first"]).school_id
+    assert w["first"] in {s.id for s in live.sessions_to_project(session, v["sbm"], school_id=home)}
+    other = session.scalar(select(School.id).where(School.id != home))
+    assert live.sessions_to_project(session, v["sbm"], school_id=other) == []
 
 
 def test_a_member_adds_a_challenge_once_however_often_the_submit_arrives(session: Session, w: dict) -> None:
